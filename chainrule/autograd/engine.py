@@ -1,0 +1,189 @@
+"""The backward pass: the chain rule applied node by node, from the output back.
+
+Starting from the output's gradient (1 for a scalar loss), each node of the graph is
+visited once, after every node that used its output, so that its upstream gradient
+is complete. The node's vector-Jacobian product turns that upstream gradient into a
+gradient for each of its inputs; where a value fans out to several uses, the
+gradients of the uses are added up. Leaves (tensors made by the user with
+``requires_grad=True``) accumulate the result in ``.grad``.
+
+Nodes are numbered in creation order, and an op is always created after its inputs,
+so popping nodes from a max-heap on that number is a topological order: no recursion
+and no separate sort, so graphs of any depth work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import heapq
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from chainrule.autograd.function import Function, set_grad_enabled
+from chainrule.autograd.ops import sum_to_shape
+
+if TYPE_CHECKING:
+    from chainrule._tensor import Tensor
+
+__all__ = ["run_backward"]
+
+_NOTHING = contextlib.nullcontext()
+
+FREED_GRAPH_MESSAGE = (
+    "Trying to backward through the graph a second time (or to use values of it after "
+    "they were freed). The graph is freed after backward() to save memory: pass "
+    "retain_graph=True to the first backward() if you need to go through it again."
+)
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Any],
+    *,
+    retain_graph: bool,
+    create_graph: bool,
+    targets: Sequence[Tensor] | None = None,
+) -> list[Any] | None:
+    """Propagate ``root_grads`` from ``roots`` back through the graph.
+
+    Without ``targets`` (``Tensor.backward``), leaf gradients are accumulated into
+    their ``.grad``. With ``targets`` (``autograd.grad``), nothing is written to
+    ``.grad``; the gradients of the targets are returned in a list instead (None for a
+    target the roots do not depend on).
+
+    With ``create_graph``, gradients are Tensors computed by recorded ops, so they can
+    be differentiated again; otherwise they are NumPy arrays.
+    """
+    tensor_class = _tensor_class()
+    collect = _Collector(targets, tensor_class) if targets is not None else None
+    grads: dict[Function, Any] = {}  # node -> gradient of its output, summed so far
+    heap: list[tuple[int, Function]] = []  # nodes that have a gradient, highest seq first
+    # Arrays already stored in some .grad: a second tensor must not share one of them.
+    stored: set[int] = {id(g) for g in root_grads}
+
+    def deliver(tensor: Tensor, g: Any) -> None:
+        """Add ``g`` to the gradient flowing into ``tensor``."""
+        node = tensor._node
+        if node is None:  # a leaf: its gradient is final
+            if targets is None:
+                _accumulate(tensor, g, create_graph, stored, tensor_class)
+            else:
+                collect.add(tensor, g)  # type: ignore[union-attr]
+            return
+        previous = grads.get(node)
+        if previous is None:
+            grads[node] = g
+            heapq.heappush(heap, (-node.seq, node))
+        else:
+            grads[node] = previous + g
+
+    for root, g in zip(roots, root_grads):
+        deliver(root, g)
+
+    # Only a recorded backward (create_graph) makes ops on tensors; otherwise the rules
+    # see NumPy arrays and nothing is recorded whatever the grad mode.
+    with set_grad_enabled(True) if create_graph else _NOTHING:
+        while heap:
+            node = heapq.heappop(heap)[1]
+            g = grads.pop(node)  # complete: every use of this node's output is done
+            if node.retained is not None:  # a non-leaf asked to keep its .grad
+                kept = node.retained()
+                if kept is not None:
+                    _accumulate(kept, g, create_graph, stored, tensor_class)
+            if collect is not None:
+                collect.add_node(node, g)
+            parents = node.parents
+            if parents is None:
+                raise RuntimeError(FREED_GRAPH_MESSAGE)
+            if node.uses_inputs:
+                for position, (parent, version) in enumerate(zip(parents, node.versions)):
+                    if parent._version[0] != version:
+                        raise _modified_error(node, position, parent, version)
+            if create_graph:
+                input_grads = _differentiable_vjp(node, g, parents)
+            else:
+                input_grads = node.backward(g, node.out, *[p.data for p in parents])
+            for parent, needed, pg in zip(parents, node.needs_grad, input_grads):
+                if not needed or pg is None:
+                    continue
+                data = parent.data
+                if pg.shape != data.shape:  # it was broadcast in the forward pass
+                    pg = sum_to_shape(pg, data.shape)
+                if pg.dtype != data.dtype:
+                    pg = pg.astype(data.dtype)
+                deliver(parent, pg)
+            if not retain_graph:
+                node.release()
+
+    return collect.results(create_graph, stored) if collect is not None else None
+
+
+class _Collector:
+    """For ``autograd.grad``: catches the gradients of the requested inputs."""
+
+    def __init__(self, targets: Sequence[Tensor] | None, tensor_class: type) -> None:
+        self.tensor_class = tensor_class
+        self.found: list[Any] = [None] * len(targets or ())
+        # Leaves are recognised by the tensor, other tensors by the node that made them.
+        self.leaves = {id(t): i for i, t in enumerate(targets or ()) if t._node is None}
+        self.nodes = {id(t._node): i for i, t in enumerate(targets or ()) if t._node is not None}
+
+    def add(self, leaf: Tensor, g: Any) -> None:
+        position = self.leaves.get(id(leaf))
+        if position is not None:
+            previous = self.found[position]
+            self.found[position] = g if previous is None else previous + g
+
+    def add_node(self, node: Function, g: Any) -> None:
+        position = self.nodes.get(id(node))
+        if position is not None:
+            self.found[position] = g
+
+    def results(self, create_graph: bool, stored: set[int]) -> list[Any]:
+        if create_graph:
+            return self.found
+        return [None if g is None else self.tensor_class(_owned(g, stored)) for g in self.found]
+
+
+def _tensor_class() -> type:
+    from chainrule._tensor import Tensor
+
+    return Tensor
+
+
+def _modified_error(node: Function, position: int, parent: Tensor, version: int) -> Exception:
+    return RuntimeError(
+        f"One of the tensors needed to compute the gradient of {node.name} "
+        f"(input {position}, shape {tuple(parent.shape)}) was modified in place "
+        f"after it was used (version {version} then, {parent._version[0]} now). "
+        "Use an out-of-place op (x = x + 1 instead of x += 1) or clone() it first."
+    )
+
+
+def _differentiable_vjp(node: Function, g: Tensor, parents: tuple[Tensor, ...]) -> Any:
+    """Apply the node's backward rule to Tensors, so the backward pass is recorded."""
+    out = copy.copy(node)(*parents) if node.uses_output else None
+    return node.backward(g, out, *parents)
+
+
+def _owned(g: np.ndarray, stored: set[int]) -> np.ndarray:
+    """``g`` itself if nothing else holds it, else a copy (so .grad arrays never alias)."""
+    if g.base is not None or id(g) in stored or not g.flags.writeable:
+        g = g.copy()
+    stored.add(id(g))
+    return g
+
+
+def _accumulate(tensor: Tensor, g: Any, create_graph: bool, stored: set[int], cls: type) -> None:
+    """Add ``g`` into ``tensor.grad``, creating it on first use."""
+    if create_graph:
+        tensor.grad = g if tensor.grad is None else tensor.grad + g
+    elif tensor.grad is None:
+        tensor.grad = cls(_owned(g, stored))
+    elif tensor.grad._requires_grad:  # a recorded gradient from create_graph: stay out of place
+        tensor.grad = tensor.grad + g
+    else:
+        tensor.grad.data += g

@@ -1,0 +1,198 @@
+"""The node of the computational graph: a primitive operation that remembers its inputs.
+
+Every primitive op (``Add``, ``MatMul``, ``Tanh``, ...) is a subclass of ``Function``
+with two methods:
+
+* ``forward(*arrays)`` computes the output from the inputs' NumPy arrays;
+* ``backward(g, out, *inputs)`` is the op's vector-Jacobian product: given the
+  upstream gradient ``g`` (dLoss/dOutput) it returns dLoss/dInput for each input,
+  that is, the local derivative times the upstream gradient: the chain rule.
+
+Calling an op on tensors (``Mul()(a, b)``) runs ``forward`` and, when gradients are
+being recorded and some input requires them, makes the op a node of the graph: it
+keeps its inputs (``parents``) so that ``backward`` can be applied later, walking the
+graph from the loss back to the leaves (see ``engine.py``).
+
+The backward rules are written once, in a small vocabulary (arithmetic operators,
+``sum``, ``reshape``, ``swapaxes`` and the helpers of ``ops.py``) that works on NumPy
+arrays and on Tensors alike. The ordinary backward pass feeds them arrays, which is
+fast; ``create_graph=True`` feeds them Tensors, so the backward pass is itself
+recorded and can be differentiated again (Hessian-vector products, gradient penalties).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import numpy as np
+
+from chainrule import _tensor as _tensor_module
+
+if TYPE_CHECKING:
+    from chainrule._tensor import Tensor
+
+__all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+
+
+class _GradMode(threading.local):
+    """Whether ops record the graph, per thread (as in PyTorch)."""
+
+    enabled: bool = True
+
+
+_grad_mode = _GradMode()
+
+# Nodes are numbered in the order they are created. A node is always created after the
+# nodes of its inputs, so visiting nodes from the highest number down reaches every node
+# after all the nodes that use its output: a topological order for free.
+_node_counter = itertools.count()
+
+
+class Function:
+    """A primitive op and, once called on tensors that require grad, a graph node.
+
+    Subclasses implement ``forward`` and ``backward`` and say, with two class
+    attributes, what ``backward`` reads:
+
+    * ``uses_inputs``: it reads the inputs' values (so they must not be changed in
+      place before backward; a version counter checks this);
+    * ``uses_output``: it reads the op's own output (``tanh``, ``exp``, ``sigmoid``
+      express their derivatives through it).
+    """
+
+    __slots__ = ("parents", "needs_grad", "versions", "out", "seq", "retained")
+
+    uses_inputs: ClassVar[bool] = True
+    uses_output: ClassVar[bool] = False
+
+    # What a node holds once recorded (set by __call__, dropped by release()).
+    parents: tuple[Tensor, ...] | None
+    needs_grad: tuple[bool, ...]
+    versions: tuple[int, ...]
+    out: np.ndarray | None
+    seq: int
+    retained: Callable[[], Tensor | None] | None
+
+    # Each op defines (see ops.py):
+    #   forward(self, *arrays) -> array: the output from the input arrays;
+    #   backward(self, g, out, *inputs) -> tuple: dL/dx for each input x, given
+    #   g = dL/d(output), out = the output and the inputs (arrays, or Tensors when
+    #   the backward pass is itself recorded).
+    forward: Callable[..., np.ndarray]
+    backward: Callable[..., tuple[Any, ...]]
+
+    @property
+    def name(self) -> str:
+        """The op's name, as shown in errors and graph drawings."""
+        return type(self).__name__
+
+    def __call__(self, *inputs: Tensor) -> Tensor:
+        """Run the op on tensors and, if gradients are needed, record it in the graph."""
+        try:
+            data = self.forward(*[t.data for t in inputs])
+        except (ValueError, IndexError) as error:
+            raise _op_error(self, inputs, error) from None
+        if not _grad_mode.enabled:
+            return _tensor_module.Tensor(data)
+        for t in inputs:
+            if t._requires_grad:
+                break
+        else:  # no input requires grad: the result is a constant
+            return _tensor_module.Tensor(data)
+        self.parents = inputs
+        self.needs_grad = tuple([t._requires_grad for t in inputs])
+        if self.uses_inputs:
+            self.versions = tuple([t._version[0] for t in inputs])
+        self.out = data if self.uses_output else None
+        self.seq = next(_node_counter)
+        self.retained = None
+        return _tensor_module.Tensor(data, True, self)
+
+    def release(self) -> None:
+        """Drop the references backward needed, so the graph's memory can be freed."""
+        self.parents = None
+        self.out = None
+
+    def __repr__(self) -> str:
+        return f"<{self.name}Backward>"
+
+
+class ShapeError(ValueError):
+    """An op got inputs whose shapes do not fit together."""
+
+
+def _op_error(op: Function, inputs: tuple[Tensor, ...], error: Exception) -> Exception:
+    """Turn a NumPy error inside ``forward`` into one that names the op and the shapes."""
+    shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
+    hint = getattr(op, "shape_hint", "")
+    message = f"{op.name}: cannot apply to input shapes {shapes}{hint}. NumPy said: {error}"
+    if isinstance(error, IndexError):
+        return IndexError(f"{op.name}: bad index for a tensor of shape {shapes}: {error}")
+    return ShapeError(message)
+
+
+# ---------------------------------------------------------------------------------
+# Grad mode: no_grad / enable_grad, usable as context managers and decorators.
+# ---------------------------------------------------------------------------------
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class set_grad_enabled:  # noqa: N801  (PyTorch's name)
+    """Turn graph recording on or off, as a context manager or a decorator.
+
+    Example::
+
+        with chainrule.set_grad_enabled(False):
+            y = model(x)  # no graph is recorded
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = mode
+        self.previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self.previous.append(_grad_mode.enabled)
+        _grad_mode.enabled = self.mode
+
+    def __exit__(self, *exc_info: object) -> None:
+        _grad_mode.enabled = self.previous.pop()
+
+    def __call__(self, function: F) -> F:
+        import functools
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(self.mode):
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(set_grad_enabled):  # noqa: N801
+    """Do not record the graph: for evaluation and for updating parameters.
+
+    Example::
+
+        with chainrule.no_grad():
+            for p in params:
+                p -= lr * p.grad
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):  # noqa: N801
+    """Record the graph again inside a ``no_grad`` block."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+def is_grad_enabled() -> bool:
+    """Whether ops are being recorded for backward in this thread."""
+    return _grad_mode.enabled
