@@ -68,10 +68,7 @@ def grad(
 
     outputs_list = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs_list = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, Tensor):
-        grad_outputs_list: Sequence[Any] = [grad_outputs] * len(outputs_list)
-    else:
-        grad_outputs_list = list(grad_outputs)
+    grad_outputs_list = _per_output(grad_outputs, outputs, len(outputs_list))
     if len(grad_outputs_list) != len(outputs_list):
         raise ValueError(
             f"grad(): got {len(grad_outputs_list)} grad_outputs for {len(outputs_list)} outputs"
@@ -115,10 +112,7 @@ def backward(
     from chainrule._tensor import Tensor, _seed_gradient
 
     tensors_list = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    if grad_tensors is None or isinstance(grad_tensors, Tensor):
-        grads_list: Sequence[Any] = [grad_tensors] * len(tensors_list)
-    else:
-        grads_list = list(grad_tensors)
+    grads_list = _per_output(grad_tensors, tensors, len(tensors_list))
     seeds = [
         _seed_gradient(t, g, create_graph, "backward()") for t, g in zip(tensors_list, grads_list)
     ]
@@ -128,3 +122,14 @@ def backward(
         retain_graph=create_graph if retain_graph is None else retain_graph,
         create_graph=create_graph,
     )
+
+
+def _per_output(grads: Any, outputs: Any, count: int) -> Sequence[Any]:
+    """One upstream gradient per output: a single output takes ``grads`` as it is."""
+    from chainrule._tensor import Tensor
+
+    if grads is None:
+        return [None] * count
+    if isinstance(outputs, Tensor):
+        return [grads]
+    return list(grads)
