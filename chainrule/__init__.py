@@ -47,6 +47,7 @@ from chainrule.creation import (
     zeros,
     zeros_like,
 )
+from chainrule.compile import compile
 from chainrule.gradcheck import GradcheckError, gradcheck
 from chainrule.random import manual_seed
 
@@ -161,6 +162,7 @@ __all__ = [
     "set_grad_enabled",
     "is_grad_enabled",
     "gradcheck",
+    "compile",
     "is_tensor",
     "where",
     "cat",

@@ -38,9 +38,11 @@ __all__ = ["Function", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_en
 
 
 class _GradMode(threading.local):
-    """Whether ops record the graph, per thread (as in PyTorch)."""
+    """Whether ops record the graph, per thread (as in PyTorch), and whether a
+    ``chainrule.compile`` trace is listening to every op."""
 
     enabled: bool = True
+    tracer: Any = None
 
 
 _grad_mode = _GradMode()
@@ -67,6 +69,9 @@ class Function:
 
     uses_inputs: ClassVar[bool] = True
     uses_output: ClassVar[bool] = False
+    # False for ops with no gradient (comparisons, argmax): never graph nodes, but a
+    # compile trace still records them, since their results depend on the inputs.
+    differentiable: ClassVar[bool] = True
 
     # What a node holds once recorded (set by __call__, dropped by release()).
     parents: tuple[Tensor, ...] | None
@@ -95,13 +100,21 @@ class Function:
             data = self.forward(*[t.data for t in inputs])
         except (ValueError, IndexError) as error:
             raise _op_error(self, inputs, error) from None
-        if not _grad_mode.enabled:
-            return _tensor_module.Tensor(data)
-        for t in inputs:
-            if t._requires_grad:
-                break
-        else:  # no input requires grad: the result is a constant
-            return _tensor_module.Tensor(data)
+        mode = _grad_mode
+        result = None
+        if mode.enabled and self.differentiable:
+            for t in inputs:
+                if t._requires_grad:
+                    result = self._become_node(inputs, data)
+                    break
+        if result is None:  # nothing to differentiate: the result is a constant
+            result = _tensor_module.Tensor(data)
+        if mode.tracer is not None:
+            mode.tracer.record(self, inputs, result)
+        return result
+
+    def _become_node(self, inputs: tuple[Tensor, ...], data: np.ndarray) -> Tensor:
+        """Keep what backward needs and return the output as a graph tensor."""
         self.parents = inputs
         self.needs_grad = tuple([t._requires_grad for t in inputs])
         if self.uses_inputs:
