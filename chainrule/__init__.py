@@ -47,11 +47,30 @@ from chainrule.creation import (
     zeros,
     zeros_like,
 )
-from chainrule.compile import compile
 from chainrule.gradcheck import GradcheckError, gradcheck
 from chainrule.random import manual_seed
+from chainrule.tracing import compile  # noqa: A004  (PyTorch's name: chainrule.compile)
 
 __version__ = "0.1.0"
+
+# The larger parts load on first use, so `import chainrule` stays quick:
+# chainrule.nn, chainrule.optim, chainrule.data, ... and a few names from them.
+_SUBPACKAGES = ("nn", "optim", "data", "train", "viz", "search", "playground", "sklearn")
+_LAZY_NAMES = {
+    "save": "chainrule.serialization",
+    "load": "chainrule.serialization",
+    "explain": "chainrule.viz",
+}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"chainrule.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
