@@ -13,6 +13,7 @@ written in terms of them, right here.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections import namedtuple
 from collections.abc import Iterator
@@ -191,9 +192,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same values, cut from the graph (shares memory; no gradient flows)."""
-        out = Tensor(self.data)
-        out._version = self._version
-        return out
+        return self._view_of(ops.NoGrad(np.asarray)(self))
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor too after backward."""
@@ -366,12 +365,7 @@ class Tensor:
     # -------------------------------------------- comparisons and logic (no grad)
 
     def _compare(self, ufunc: np.ufunc, other: Any) -> Tensor:
-        other_data = other.data if isinstance(other, Tensor) else other
-        try:
-            return Tensor(ufunc(self.data, other_data))
-        except ValueError as error:
-            other_shape = np.shape(other_data)
-            raise ops_shape_error(ufunc.__name__, self.shape, other_shape, error) from None
+        return ops.NoGrad(ufunc)(self, self._operand(other))
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
         return self._compare(np.equal, other)
@@ -398,20 +392,20 @@ class Tensor:
         return self._compare(np.logical_or, other)
 
     def __invert__(self) -> Tensor:
-        return Tensor(np.logical_not(self.data))
+        return ops.NoGrad(np.logical_not)(self)
 
     def eq(self, other: Any) -> Tensor:
         return self == other
 
     def any(self) -> Tensor:
-        return Tensor(np.any(self.data))
+        return ops.NoGrad(np.any)(self)
 
     def all(self) -> Tensor:
-        return Tensor(np.all(self.data))
+        return ops.NoGrad(np.all)(self)
 
     def sign(self) -> Tensor:
         """-1, 0 or 1 per element. Its gradient is zero, so it is not recorded."""
-        return Tensor(np.sign(self.data))
+        return ops.NoGrad(np.sign)(self)
 
     def argmax(
         self,
@@ -423,7 +417,8 @@ class Tensor:
     ) -> Tensor:
         """Index of the largest element (over all elements, or along ``dim``)."""
         axis = _reduction_axis(dim, axis)
-        return Tensor(np.argmax(self.data, axis=axis, keepdims=_keep(keepdim, keepdims)))
+        argmax = functools.partial(np.argmax, axis=axis, keepdims=_keep(keepdim, keepdims))
+        return ops.NoGrad(argmax)(self)
 
     def argmin(
         self,
@@ -435,7 +430,8 @@ class Tensor:
     ) -> Tensor:
         """Index of the smallest element (over all elements, or along ``dim``)."""
         axis = _reduction_axis(dim, axis)
-        return Tensor(np.argmin(self.data, axis=axis, keepdims=_keep(keepdim, keepdims)))
+        argmin = functools.partial(np.argmin, axis=axis, keepdims=_keep(keepdim, keepdims))
+        return ops.NoGrad(argmin)(self)
 
     # ------------------------------------------------------ elementwise functions
 
@@ -591,26 +587,17 @@ class Tensor:
         axis: Any = None,
         keepdims: bool | None = None,
     ) -> Tensor:
-        """log(sum(exp(x))) over ``dim``, computed without overflow.
-
-        The largest value m is taken out first: log sum e^x = m + log sum e^(x - m).
-        m is a constant for the gradient (it cancels), so it is detached.
-        """
-        axis = _reduction_axis(dim, axis)
-        keep = _keep(keepdim, keepdims)
-        m = Tensor(np.max(self.data, axis=axis, keepdims=True))
-        m.data[~np.isfinite(m.data)] = 0  # all -inf (or inf): leave the values as they are
-        total = (self - m).exp().sum(axis, keepdim=True).log() + m
-        return total if keep else total.reshape(_reduced_shape(self.shape, axis))
+        """log(sum(exp(x))) over ``dim``, computed without overflow (the largest value
+        m is taken out first: log sum e^x = m + log sum e^(x - m))."""
+        return ops.LogSumExp(_reduction_axis(dim, axis), _keep(keepdim, keepdims))(self)
 
     def softmax(self, dim: int = -1) -> Tensor:
         """e^x / sum(e^x) along ``dim``: probabilities that sum to 1."""
-        e = (self - Tensor(np.max(self.data, axis=dim, keepdims=True))).exp()
-        return e / e.sum(dim, keepdim=True)
+        return ops.Softmax(dim)(self)
 
     def log_softmax(self, dim: int = -1) -> Tensor:
         """log(softmax(x)) = x - logsumexp(x), computed without overflow."""
-        return self - self.logsumexp(dim, keepdim=True)
+        return ops.LogSoftmax(dim)(self)
 
     # ------------------------------------------------------------------ shape ops
 
@@ -684,9 +671,10 @@ class Tensor:
         return self.expand(other.shape)
 
     def __getitem__(self, index: Any) -> Tensor:
-        index, advanced = _normalize_index(index)
-        out = ops.GetItem(index, advanced)(self)
-        return out if advanced else self._view_of(out)
+        template, arrays = _normalize_index(index)
+        if not arrays:  # basic indexing: a view
+            return self._view_of(ops.GetItem(template, False)(self))
+        return ops.GetItem(template, True)(self, *arrays)
 
     # ---------------------------------------------------------------- conversions
 
@@ -778,8 +766,9 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("item assignment")
-        index, _ = _normalize_index(index)
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+        template, arrays = _normalize_index(index)
+        full_index = ops.GetItem(template, bool(arrays)).index(tuple(arrays))
+        self.data[full_index] = value.data if isinstance(value, Tensor) else value
         self._changed()
 
     def _inplace_or_new(self, inplace: str, op: Any, other: Any) -> Tensor:
@@ -826,15 +815,6 @@ class Tensor:
 # ---------------------------------------------------------------------- helpers
 
 
-def _reduced_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
-    """The shape after reducing ``axis`` without keepdims."""
-    if axis is None:
-        return ()
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    reduced = {a % len(shape) for a in axes}
-    return tuple(n for i, n in enumerate(shape) if i not in reduced)
-
-
 def ops_shape_error(what: str, shape: Any, other_shape: Any, error: Exception | None) -> Exception:
     from chainrule.autograd.function import ShapeError
 
@@ -867,24 +847,27 @@ def _to_array(data: Any, dtype: DTypeLike) -> np.ndarray:
     return array
 
 
-def _normalize_index(index: Any) -> tuple[Any, bool]:
-    """Turn tensors and lists inside an index into arrays; say if it is advanced."""
+def _normalize_index(index: Any) -> tuple[Any, list[Tensor]]:
+    """Split an index into its template and its index arrays (as tensors).
+
+    Integer and bool arrays, lists and tensors inside the index become inputs of the
+    ``GetItem`` op (``ops.INDEX_SLOT`` marks their places in the template).
+    """
     parts = index if isinstance(index, tuple) else (index,)
-    normalized = []
-    advanced = False
+    template: list[Any] = []
+    arrays: list[Tensor] = []
     for part in parts:
+        if isinstance(part, (list, np.ndarray)):
+            part = Tensor(np.asarray(part))
         if isinstance(part, Tensor):
-            part = part.data
-        elif isinstance(part, list):
-            part = np.asarray(part)
-        if isinstance(part, np.ndarray):
             if part.dtype.kind not in "iub":
                 raise IndexError(
                     f"tensors used as indices must be integer or bool, got dtype {part.dtype}"
                 )
-            advanced = True
-        normalized.append(part)
-    return (tuple(normalized) if isinstance(index, tuple) else normalized[0]), advanced
+            arrays.append(part)
+            part = ops.INDEX_SLOT
+        template.append(part)
+    return (tuple(template) if isinstance(index, tuple) else template[0]), arrays
 
 
 def _seed_gradient(output: Tensor, gradient: Any, create_graph: bool, where: str) -> Any:
@@ -909,7 +892,7 @@ def _seed_gradient(output: Tensor, gradient: Any, create_graph: bool, where: str
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     """Elementwise ``input if condition else other``; gradients flow to the chosen one."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
     if cond.dtype != np.bool_:
         raise TypeError(f"where() needs a bool condition, got dtype {cond.dtype}")
     a = input if isinstance(input, Tensor) else None
@@ -919,7 +902,7 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002
     a = a if a is not None else b._operand(input)  # type: ignore[union-attr]
     b = b if b is not None else a._operand(other)
     a, b = (a, a._operand(b)) if a.dtype.kind == "f" else (b._operand(a), b)
-    return ops.Where(cond)(a, b)
+    return ops.Where()(cond, a, b)
 
 
 def is_tensor(x: Any) -> bool:

@@ -192,21 +192,37 @@ class Minimum(Function):
 
 
 class Where(Function):
-    """condition ? a : b.  d/da = condition, d/db = not condition."""
+    """condition ? a : b.  d/da = condition, d/db = not condition; the condition (a
+    bool tensor, the first input) gets no gradient."""
 
-    __slots__ = ("condition",)
-    uses_inputs = False
+    __slots__ = ()
 
-    def __init__(self, condition: np.ndarray) -> None:
-        self.condition = condition
+    def forward(self, condition: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.where(condition, a, b)
 
-    def forward(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.where(self.condition, a, b)
+    def backward(self, g: Any, out: Any, condition: Any, a: Any, b: Any) -> tuple[Any, ...]:
+        da = g * condition if self.needs_grad[1] else None
+        db = g * ~condition if self.needs_grad[2] else None
+        return None, da, db
 
-    def backward(self, g: Any, out: Any, a: Any, b: Any) -> tuple[Any, ...]:
-        da = g * self.condition if self.needs_grad[0] else None
-        db = g * ~self.condition if self.needs_grad[1] else None
-        return da, db
+
+class NoGrad(Function):
+    """An elementwise NumPy function whose result has no gradient: comparisons,
+    logic, sign, argmax. Never a node of the graph, but a ``compile`` trace records
+    it, since its result depends on its inputs."""
+
+    __slots__ = ("function",)
+    differentiable = False
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+
+    @property
+    def name(self) -> str:
+        return getattr(self.function, "__name__", "NoGrad")
+
+    def forward(self, *xs: np.ndarray) -> np.ndarray:
+        return np.asarray(self.function(*xs))
 
 
 # ---------------------------------------------------------------------------------
@@ -453,6 +469,40 @@ class Max(Function):
         return (g * is_max / is_max.sum(axis=self.axis, keepdims=True),)
 
 
+class LogSumExp(Function):
+    """log(sum(e^x)) over ``axis``, without overflow: m + log(sum(e^(x - m))) with m
+    the largest value.  d/dx = e^(x - out) = softmax(x) along ``axis``."""
+
+    __slots__ = ("axis", "keepdims")
+    uses_output = True
+
+    def __init__(self, axis: int | tuple[int, ...] | None, keepdims: bool) -> None:
+        self.axis = axis
+        self.keepdims = keepdims
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        m = x.max(axis=self.axis, keepdims=True)
+        m[~np.isfinite(m)] = 0  # all -inf (or inf): leave the values as they are
+        total = np.log(np.exp(x - m).sum(axis=self.axis, keepdims=True)) + m
+        return total if self.keepdims else total.reshape(_reduced_shape(x.shape, self.axis))
+
+    def backward(self, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
+        if not self.keepdims:
+            shape = _keepdims_shape(x.shape, self.axis)
+            g, out = g.reshape(shape), out.reshape(shape)
+        softmax = np.exp(x - out) if _is_array(x) else (x - out).exp()
+        return (g * softmax,)
+
+
+def _reduced_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """The shape a reduction over ``axis`` has without keepdims."""
+    if axis is None:
+        return ()
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    reduced = {a % len(shape) for a in axes}
+    return tuple(n for i, n in enumerate(shape) if i not in reduced)
+
+
 # ---------------------------------------------------------------------------------
 # Ops that move elements around.
 # ---------------------------------------------------------------------------------
@@ -513,20 +563,45 @@ class Expand(Function):
 
 class GetItem(Function):
     """x[index].  The gradient of each picked element goes back to its place;
-    elements picked twice get both gradients added."""
+    elements picked twice get both gradients added.
 
-    __slots__ = ("index", "advanced")
+    Index arrays (integer or bool) are inputs after x, so that a traced function
+    reads new ones on every call; ``template`` is the index with ``INDEX_SLOT`` where
+    each array goes.
+    """
+
+    __slots__ = ("template", "advanced")
     uses_inputs = False
 
-    def __init__(self, index: Any, advanced: bool) -> None:
-        self.index = index
+    def __init__(self, template: Any, advanced: bool) -> None:
+        self.template = template
         self.advanced = advanced
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return x[self.index]
+    def index(self, arrays: tuple[Any, ...]) -> Any:
+        """The full index, with the arrays put into their places."""
+        if not self.advanced:
+            return self.template
+        given = iter(a if _is_array(a) else a.data for a in arrays)
+        if self.template is INDEX_SLOT:
+            return next(given)
+        return tuple(next(given) if part is INDEX_SLOT else part for part in self.template)
 
-    def backward(self, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
-        return (scatter_add(g, x.shape, self.index, self.advanced),)
+    def forward(self, x: np.ndarray, *arrays: np.ndarray) -> np.ndarray:
+        return x[self.index(arrays)]
+
+    def backward(self, g: Any, out: Any, x: Any, *arrays: Any) -> tuple[Any, ...]:
+        dx = scatter_add(g, x.shape, self.index(arrays), self.advanced)
+        return (dx,) + (None,) * len(arrays)
+
+
+class _IndexSlot:
+    """Marks where an index array goes in a ``GetItem`` template."""
+
+    def __repr__(self) -> str:
+        return "INDEX_SLOT"
+
+
+INDEX_SLOT = _IndexSlot()
 
 
 class ScatterAdd(Function):
@@ -545,7 +620,7 @@ class ScatterAdd(Function):
         return scatter_add(x, self.shape, self.index, self.advanced)
 
     def backward(self, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
-        return (g[self.index],)
+        return (g[self.index],)  # the index's arrays are constants here
 
 
 class Cat(Function):
@@ -847,3 +922,30 @@ class SoftmaxCrossEntropy(Function):
     def release(self) -> None:
         super().release()
         self.exp_shifted = self.sum_exp = None
+
+
+class BinaryCrossEntropy(Function):
+    """Binary cross-entropy of probabilities x against targets t, elementwise:
+
+        loss = -(t log x + (1 - t) log(1 - x)),  each log clamped at -100 (as PyTorch),
+
+    so that x = 0 or 1 gives a large finite loss, not inf.  d/dx = (x - t) / (x (1 - x)),
+    with the denominator kept >= 1e-12. The targets are a constant.
+    """
+
+    __slots__ = ("target",)
+
+    def __init__(self, target: np.ndarray) -> None:
+        self.target = target
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        t = self.target
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log(1 - x), -100)
+        return -(t * log_x + (1 - t) * log_1mx)
+
+    def backward(self, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
+        spread = x * (1 - x)
+        spread = np.maximum(spread, 1e-12) if _is_array(x) else spread.clamp(min=1e-12)
+        return (g * (x - self.target) / spread,)
