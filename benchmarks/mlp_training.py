@@ -327,27 +327,26 @@ def import_chainrule() -> Any:
 
 
 def chainrule_mlp(cr: Any, spec: NetSpec) -> tuple[list[Any], Callable[[Any], Any]]:
-    """The chainrule model: parameters and forward function of the MLP, on raw tensors.
+    """The chainrule model: ``nn.Sequential`` of ``nn.Linear`` and activations.
 
-    This is the one place to change when ``chainrule.nn`` exists (``nn.Sequential`` of
-    ``nn.Linear`` and activations, with ``model.parameters()``).
+    Returns the parameters (in the order weight, bias of each layer) and the model,
+    which is called as the forward function. The weights are the shared initial
+    weights, loaded by PyTorch's state_dict keys ("0.weight", "0.bias", ...).
     """
-    parameters = []
-    for weight, bias in init_parameters(spec.layer_sizes):
-        parameters.append(cr.tensor(weight, requires_grad=True))
-        parameters.append(cr.tensor(bias, requires_grad=True))
-    n_layers = len(parameters) // 2
+    from chainrule import nn
 
-    def forward(x: Any) -> Any:
-        h = x
-        for i in range(n_layers):
-            weight, bias = parameters[2 * i], parameters[2 * i + 1]
-            h = h @ weight.T + bias
-            if i < n_layers - 1:
-                h = h.tanh() if spec.activation == "tanh" else h.relu()
-        return h
-
-    return parameters, forward
+    layers = []
+    state = {}
+    parameters = init_parameters(spec.layer_sizes)
+    for i, (weight, bias) in enumerate(parameters):
+        state[f"{len(layers)}.weight"] = weight
+        state[f"{len(layers)}.bias"] = bias
+        layers.append(nn.Linear(weight.shape[1], weight.shape[0]))
+        if i < len(parameters) - 1:
+            layers.append(nn.Tanh() if spec.activation == "tanh" else nn.ReLU())
+    model = nn.Sequential(*layers)
+    model.load_state_dict(state)
+    return list(model.parameters()), model
 
 
 def make_chainrule_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:

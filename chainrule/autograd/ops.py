@@ -711,7 +711,8 @@ class MatMul(Function):
 
 # Ops added for chainrule.nn
 # ---------------------------------------------------------------------------------
-# Activations, softmax and the fused softmax cross-entropy used by chainrule.nn.
+# Activations (erf, softplus), softmax and log-softmax, the fused losses (softmax
+# cross-entropy, binary cross-entropy) and dropout's random mask, used by chainrule.nn.
 # ---------------------------------------------------------------------------------
 
 
@@ -874,7 +875,8 @@ class LogSoftmax(Function):
 class SoftmaxCrossEntropy(Function):
     """Cross-entropy of softmax(x) against integer labels y, fused into one node.
 
-    Per row i of the logits x (shape (N, C)):
+    Inputs: the logits x, shape (N, C), and the labels y, shape (N,) (an integer
+    tensor, a constant for the gradient). Per row i:
         loss_i = -log softmax(x_i)[y_i] = logsumexp(x_i) - x_i[y_i],
     reduced by ``reduction``: "mean" (divided by N), "sum" or "none" (shape (N,)).
 
@@ -885,43 +887,35 @@ class SoftmaxCrossEntropy(Function):
     of any size (the row maximum is taken out of the log-sum-exp).
     """
 
-    __slots__ = ("target", "reduction", "exp_shifted", "sum_exp")
+    __slots__ = ("reduction",)
 
-    def __init__(self, target: np.ndarray, reduction: str = "mean") -> None:
-        self.target = target  # integer class labels, shape (N,)
+    def __init__(self, reduction: str = "mean") -> None:
         self.reduction = reduction
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        rows = np.arange(len(x))
-        m = x.max(axis=1, keepdims=True)
-        shifted = x - m
-        exp_shifted = np.exp(shifted)
-        sum_exp = exp_shifted.sum(axis=1, keepdims=True)
-        self.exp_shifted, self.sum_exp = exp_shifted, sum_exp  # softmax, for backward
-        losses = np.log(sum_exp[:, 0]) - shifted[rows, self.target]
+    def forward(self, x: np.ndarray, target: np.ndarray) -> np.ndarray:
+        shifted = x - x.max(axis=1, keepdims=True)
+        log_sum_exp = np.log(np.exp(shifted).sum(axis=1))
+        losses = log_sum_exp - shifted[np.arange(len(x)), target]
         if self.reduction == "mean":
             return np.asarray(losses.mean(), dtype=x.dtype)
         if self.reduction == "sum":
             return np.asarray(losses.sum(), dtype=x.dtype)
         return losses
 
-    def backward(self, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
-        n = len(self.target)
+    def backward(self, g: Any, out: Any, x: Any, target: Any) -> tuple[Any, ...]:
+        n = len(x)
         scale = g * (1.0 / n) if self.reduction == "mean" else g
         if self.reduction == "none":
             scale = scale.reshape((n, 1))
+        rows = np.arange(n)
         if _is_array(x):
-            grad = self.exp_shifted / self.sum_exp  # softmax(x)
-            grad[np.arange(n), self.target] -= 1.0  # - e(y)
+            grad = Softmax(1).forward(x)  # softmax(x) ...
+            grad[rows, target] -= 1.0  # ... - e(y)
             grad *= scale
-            return (grad,)
+            return grad, None
         one_hot = np.zeros(x.shape, dtype=x.dtype)
-        one_hot[np.arange(n), self.target] = 1.0
-        return ((x.softmax(1) - one_hot) * scale,)
-
-    def release(self) -> None:
-        super().release()
-        self.exp_shifted = self.sum_exp = None
+        one_hot[rows, target.data] = 1.0
+        return (x.softmax(1) - one_hot) * scale, None
 
 
 class BinaryCrossEntropy(Function):
@@ -929,23 +923,59 @@ class BinaryCrossEntropy(Function):
 
         loss = -(t log x + (1 - t) log(1 - x)),  each log clamped at -100 (as PyTorch),
 
-    so that x = 0 or 1 gives a large finite loss, not inf.  d/dx = (x - t) / (x (1 - x)),
-    with the denominator kept >= 1e-12. The targets are a constant.
+    so that x = 0 or 1 gives a large finite loss, not inf.
+    d/dx = (x - t) / (x (1 - x)), with the denominator kept >= 1e-12;
+    d/dt = log(1 - x) - log x (the clamped logs).
     """
 
-    __slots__ = ("target",)
+    __slots__ = ()
 
-    def __init__(self, target: np.ndarray) -> None:
-        self.target = target
+    @staticmethod
+    def _logs(x: Any) -> tuple[Any, Any]:
+        if _is_array(x):
+            with np.errstate(divide="ignore"):
+                return np.maximum(np.log(x), -100), np.maximum(np.log(1 - x), -100)
+        return x.log().clamp(min=-100), (1 - x).log().clamp(min=-100)
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        t = self.target
-        with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(x), -100)
-            log_1mx = np.maximum(np.log(1 - x), -100)
+    def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        log_x, log_1mx = self._logs(x)
         return -(t * log_x + (1 - t) * log_1mx)
 
-    def backward(self, g: Any, out: Any, x: Any) -> tuple[Any, ...]:
-        spread = x * (1 - x)
-        spread = np.maximum(spread, 1e-12) if _is_array(x) else spread.clamp(min=1e-12)
-        return (g * (x - self.target) / spread,)
+    def backward(self, g: Any, out: Any, x: Any, t: Any) -> tuple[Any, ...]:
+        dx = dt = None
+        if self.needs_grad[0]:
+            spread = x * (1 - x)
+            spread = np.maximum(spread, 1e-12) if _is_array(x) else spread.clamp(min=1e-12)
+            dx = g * (x - t) / spread
+        if self.needs_grad[1]:
+            log_x, log_1mx = self._logs(x)
+            dt = g * (log_1mx - log_x)
+        return dx, dt
+
+
+class DropoutMask(Function):
+    """The random mask of inverted dropout, shaped like its input x (whose values are
+    not used): each element is 0 with probability p, else 1 / (1 - p).
+
+    Drawn in ``forward`` from ``generator`` (chainrule's own when None), so that a
+    compiled function draws a new mask on every call. No gradient: dropout is
+    x * mask, and the Mul carries the gradient (the mask itself).
+    """
+
+    __slots__ = ("p", "generator")
+    differentiable = False
+
+    def __init__(self, p: float, generator: np.random.Generator | None = None) -> None:
+        self.p = p
+        self.generator = generator
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        from chainrule import random as _random
+
+        dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+        if self.p >= 1.0:
+            return np.zeros(x.shape, dtype)
+        rng = self.generator if self.generator is not None else _random.default_generator()
+        mask = (rng.random(x.shape, dtype=dtype) >= self.p).astype(dtype)
+        mask *= 1.0 / (1.0 - self.p)
+        return mask
