@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+import operator
 from collections import namedtuple
 from collections.abc import Iterator
 from typing import Any
@@ -686,8 +687,8 @@ class Tensor:
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self
-        if dtype.kind != "f" or not self._requires_grad:
-            return Tensor(self.data.astype(dtype))
+        if dtype.kind != "f":
+            return ops.NoGrad(operator.methodcaller("astype", dtype))(self)
         return ops.Cast(dtype)(self)
 
     astype = to

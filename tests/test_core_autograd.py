@@ -394,3 +394,8 @@ def test_unsupported_data_is_refused_clearly() -> None:
 def test_permute_must_be_a_reordering() -> None:
     with pytest.raises(ValueError, match=r"permute\(\(0, 0\)\)"):
         cr.zeros(2, 3).permute(0, 0)
+
+
+def test_an_op_given_something_else_than_tensors_names_it() -> None:
+    with pytest.raises(TypeError, match=r"Linear: input 0 must be a Tensor, got list"):
+        Linear()([[1.0, 2.0]], cr.ones(3, 2))  # type: ignore[arg-type]

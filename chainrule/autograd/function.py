@@ -100,6 +100,14 @@ class Function:
             data = self.forward(*[t.data for t in inputs])
         except (ValueError, IndexError) as error:
             raise _op_error(self, inputs, error) from None
+        except AttributeError:
+            for position, t in enumerate(inputs):
+                if not isinstance(t, _tensor_module.Tensor):
+                    raise TypeError(
+                        f"{self.name}: input {position} must be a Tensor, got "
+                        f"{type(t).__name__} (wrap data with chainrule.tensor(...))"
+                    ) from None
+            raise
         mode = _grad_mode
         result = None
         if mode.enabled and self.differentiable:
