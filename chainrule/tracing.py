@@ -141,39 +141,83 @@ class _Plan:
             requires[step.output] = step.op.differentiable and any(needs)
         self.requires = requires
 
-    def forward(self, arrays: list[np.ndarray]) -> list[Any]:
-        """Run every recorded op on fresh values; return all slots' values."""
-        values: list[Any] = [None] * self.n_slots
-        for slot, array in zip(self.arg_slots, arrays):
-            values[slot] = array
-        for slot, tensor in self.externals:
-            values[slot] = tensor.data
-        for step in self.steps:
-            values[step.output] = step.op.forward(*[values[i] for i in step.inputs])
-        return values
+        self.grad_slots = self.arg_slots + [slot for slot, t in self.externals if t.requires_grad]
+        self.forward, self.backward = self._generate()
 
-    def backward(self, values: list[Any], g: Any) -> list[Any]:
-        """The recorded ops' vector-Jacobian products, in reverse order."""
-        grads: list[Any] = [None] * self.n_slots
-        grads[self.output_slot] = g
+    def _generate(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        """Write the replay as two straight-line Python functions, one line per op.
+
+        ``plan.source`` shows them; they are what makes a replay cheap: no tensors,
+        no graph, no engine, only the ops' own forward and backward calls.
+        """
+        namespace: dict[str, Any] = {"_fit": _fit}
+        forward = ["def forward(args):"]
+        forward.append(f"    {_names(self.arg_slots, 'v')}, = args" if self.arg_slots else "")
+        for slot, tensor in self.externals:
+            namespace[f"external{slot}"] = tensor
+            forward.append(f"    v{slot} = external{slot}.data")
+        for step in self.steps:
+            namespace[f"forward{step.output}"] = step.op.forward
+            forward.append(
+                f"    v{step.output} = forward{step.output}({_names(step.inputs, 'v')})"
+                f"  # {step.op.name}"
+            )
+        forward.append(f"    return [{_names(range(self.n_slots), 'v')}]")
+
+        # Backward: only the steps the output's gradient reaches, in reverse order.
+        backward = ["def backward(values, g):", f"    {_names(range(self.n_slots), 'v')}, = values"]
+        backward.append(f"    g{self.output_slot} = g")
+        has_grad = {self.output_slot}
         for step in reversed(self.steps):
-            upstream = grads[step.output]
-            if upstream is None or not self.requires[step.output]:
+            if step.output not in has_grad or not self.requires[step.output]:
                 continue
-            grads[step.output] = None  # free it as soon as it is used
             op = step.op
-            out = values[step.output] if op.uses_output else None
-            input_grads = op.backward(upstream, out, *[values[i] for i in step.inputs])
-            for slot, needed, pg in zip(step.inputs, op.needs_grad, input_grads):
-                if not needed or pg is None:
+            namespace[f"backward{step.output}"] = op.backward
+            namespace[f"shape{step.output}"] = [self.shapes[i] for i in step.inputs]
+            namespace[f"dtype{step.output}"] = [self.dtypes[i] for i in step.inputs]
+            out = f"v{step.output}" if op.uses_output else "None"
+            backward.append(
+                f"    d = backward{step.output}(g{step.output}, {out}, "
+                f"{_names(step.inputs, 'v')})  # {op.name}"
+            )
+            for position, (slot, needed) in enumerate(zip(step.inputs, op.needs_grad)):
+                if not needed:
                     continue
-                value = values[slot]
-                if pg.shape != value.shape:
-                    pg = sum_to_shape(pg, value.shape)
-                if pg.dtype != value.dtype:
-                    pg = pg.astype(value.dtype)
-                grads[slot] = pg if grads[slot] is None else grads[slot] + pg
-        return grads
+                term = (
+                    f"_fit(d[{position}], shape{step.output}[{position}], "
+                    f"dtype{step.output}[{position}])"
+                )
+                if slot in has_grad:
+                    backward.append(f"    g{slot} = g{slot} + {term}")
+                else:
+                    backward.append(f"    g{slot} = {term}")
+                    has_grad.add(slot)
+        results = [f"g{slot}" if slot in has_grad else "None" for slot in self.grad_slots]
+        backward.append(f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})")
+
+        self.source = "\n".join(line for line in forward if line) + "\n\n" + "\n".join(backward)
+        exec(_compile_source(self.source), namespace)  # our own generated code, nothing else
+        return namespace["forward"], namespace["backward"]
+
+
+def _names(slots: Any, prefix: str) -> str:
+    return ", ".join(f"{prefix}{slot}" for slot in slots)
+
+
+def _fit(g: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """A gradient summed back to its input's shape and cast to its dtype."""
+    if g.shape != shape:
+        g = sum_to_shape(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
+def _compile_source(source: str) -> Any:
+    """Python's compile() (the module's own compile is chainrule.compile)."""
+    import builtins
+
+    return builtins.compile(source, "<chainrule.compile replay>", "exec")
 
 
 class _Replay(Function):
@@ -181,6 +225,7 @@ class _Replay(Function):
     replays their vector-Jacobian products in reverse."""
 
     __slots__ = ("plan", "values", "arg_count")
+    keeps_state = True  # the values of every slot, for backward
 
     def __init__(self, plan: _Plan, arg_count: int) -> None:
         self.plan = plan
@@ -188,7 +233,7 @@ class _Replay(Function):
         self.values: list[Any] | None = None
 
     def forward(self, *arrays: np.ndarray) -> np.ndarray:
-        self.values = self.plan.forward(list(arrays[: self.arg_count]))
+        self.values = self.plan.forward(arrays[: self.arg_count])
         return self.values[self.plan.output_slot]
 
     def backward(self, g: Any, out: Any, *inputs: Any) -> tuple[Any, ...]:
@@ -196,11 +241,7 @@ class _Replay(Function):
             raise RuntimeError(
                 "compile: create_graph=True is not supported through a compiled function"
             )
-        assert self.values is not None  # forward ran first
-        grads = self.plan.backward(self.values, g)
-        plan = self.plan
-        slots = plan.arg_slots + [slot for slot, t in plan.externals if t.requires_grad]
-        return tuple(grads[slot] for slot in slots)
+        return self.plan.backward(self.values, g)
 
     def release(self) -> None:
         super().release()

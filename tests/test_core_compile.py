@@ -148,3 +148,18 @@ def test_labels_masks_and_argmax_are_read_afresh_on_every_call() -> None:
             np.testing.assert_allclose(replayed.item(), eager.item(), rtol=1e-10)
             np.testing.assert_allclose(w.grad.numpy(), expected, rtol=1e-10)
             w.grad = None
+
+
+def test_the_replay_is_straight_line_code_one_line_per_op() -> None:
+    w = cr.tensor([[1.0, 2.0]], requires_grad=True)
+    compiled = cr.compile(lambda x: (x @ w.T).tanh().sum())
+    compiled(cr.ones(3, 2))
+    (plan,) = compiled.plans.values()
+    forward, backward = plan.source.split("\n\n")
+    assert [line.split("# ")[-1] for line in forward.splitlines() if "#" in line] == [
+        "Permute",
+        "MatMul",
+        "Tanh",
+        "Sum",
+    ]
+    assert "backward" in backward and "Tanh" in backward

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import heapq
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -64,30 +64,33 @@ def run_backward(
     # Arrays already stored in some .grad: a second tensor must not share one of them.
     stored: set[int] = {id(g) for g in root_grads}
 
-    def deliver(tensor: Tensor, g: Any) -> None:
-        """Add ``g`` to the gradient flowing into ``tensor``."""
-        node = tensor._node
-        if node is None:  # a leaf: its gradient is final
-            if targets is None:
-                _accumulate(tensor, g, create_graph, stored, tensor_class)
-            else:
-                collect.add(tensor, g)  # type: ignore[union-attr]
-            return
+    def reach_leaf(leaf: Tensor, g: Any) -> None:
+        """A leaf's gradient is final: store it (backward) or collect it (grad)."""
+        if collect is None:
+            _accumulate(leaf, g, create_graph, stored, tensor_class)
+        else:
+            collect.add(leaf, g)
+
+    def reach_node(node: Function, g: Any) -> None:
+        """Add ``g`` to the gradient of ``node``'s output; queue the node on first use."""
         previous = grads.get(node)
         if previous is None:
             grads[node] = g
-            heapq.heappush(heap, (-node.seq, node))
+            heappush(heap, (-node.seq, node))
         else:
             grads[node] = previous + g
 
     for root, g in zip(roots, root_grads):
-        deliver(root, g)
+        if root._node is None:
+            reach_leaf(root, g)
+        else:
+            reach_node(root._node, g)
 
     # Only a recorded backward (create_graph) makes ops on tensors; otherwise the rules
     # see NumPy arrays and nothing is recorded whatever the grad mode.
     with set_grad_enabled(True) if create_graph else _NOTHING:
         while heap:
-            node = heapq.heappop(heap)[1]
+            node = heappop(heap)[1]
             g = grads.pop(node)  # complete: every use of this node's output is done
             if node.retained is not None:  # a non-leaf asked to keep its .grad
                 kept = node.retained()
@@ -99,24 +102,31 @@ def run_backward(
             if parents is None:
                 raise RuntimeError(FREED_GRAPH_MESSAGE)
             if node.uses_inputs:
-                for position, (parent, version) in enumerate(zip(parents, node.versions)):
-                    if parent._version[0] != version:
-                        raise _modified_error(node, position, parent, version)
+                versions = node.versions
+                for position, parent in enumerate(parents):
+                    if parent._version[0] != versions[position]:
+                        raise _modified_error(node, position, parent, versions[position])
             if create_graph:
                 input_grads = _differentiable_vjp(node, g, parents)
             else:
                 input_grads = node.backward(g, node.out, *[p.data for p in parents])
+            # The chain rule's sum: each input's gradient flows on to what made it.
             for parent, needed, pg in zip(parents, node.needs_grad, input_grads):
-                if not needed or pg is None:
+                if pg is None or not needed:
                     continue
                 data = parent.data
                 if pg.shape != data.shape:  # it was broadcast in the forward pass
                     pg = sum_to_shape(pg, data.shape)
                 if pg.dtype != data.dtype:
                     pg = pg.astype(data.dtype)
-                deliver(parent, pg)
+                if parent._node is None:
+                    reach_leaf(parent, pg)
+                else:
+                    reach_node(parent._node, pg)
             if not retain_graph:
-                node.release()
+                node.parents = node.out = None  # release(): free the graph as we go
+                if node.keeps_state:
+                    node.release()
 
     return collect.results(create_graph, stored) if collect is not None else None
 
@@ -169,10 +179,14 @@ def _differentiable_vjp(node: Function, g: Tensor, parents: tuple[Tensor, ...]) 
     return node.backward(g, out, *parents)
 
 
-def _owned(g: np.ndarray, stored: set[int]) -> np.ndarray:
-    """``g`` itself if nothing else holds it, else a copy (so .grad arrays never alias)."""
-    if g.base is not None or id(g) in stored or not g.flags.writeable:
-        g = g.copy()
+def _owned(g: Any, stored: set[int]) -> np.ndarray:
+    """``g`` itself if nothing else holds it, else a copy (so .grad arrays never alias).
+
+    A rule may hand on its upstream gradient (add does), a view of it (reshape does)
+    or a NumPy scalar (0-d results); only fresh arrays are kept without a copy.
+    """
+    if type(g) is not np.ndarray or g.base is not None or id(g) in stored:
+        g = np.array(g)
     stored.add(id(g))
     return g
 

@@ -72,6 +72,9 @@ class Function:
     # False for ops with no gradient (comparisons, argmax): never graph nodes, but a
     # compile trace still records them, since their results depend on the inputs.
     differentiable: ClassVar[bool] = True
+    # True for ops that keep more than their output for backward (and so override
+    # release() to drop it).
+    keeps_state: ClassVar[bool] = False
 
     # What a node holds once recorded (set by __call__, dropped by release()).
     parents: tuple[Tensor, ...] | None
@@ -133,7 +136,9 @@ class Function:
         return _tensor_module.Tensor(data, True, self)
 
     def release(self) -> None:
-        """Drop the references backward needed, so the graph's memory can be freed."""
+        """Drop the references backward needed, so the graph's memory can be freed.
+
+        Ops that keep more (``keeps_state``) extend this."""
         self.parents = None
         self.out = None
 
