@@ -399,3 +399,12 @@ def test_permute_must_be_a_reordering() -> None:
 def test_an_op_given_something_else_than_tensors_names_it() -> None:
     with pytest.raises(TypeError, match=r"Linear: input 0 must be a Tensor, got list"):
         Linear()([[1.0, 2.0]], cr.ones(3, 2))  # type: ignore[arg-type]
+
+
+def test_grad_of_the_same_input_asked_twice() -> None:
+    x = cr.tensor(2.0, requires_grad=True)
+    h = x * x
+    g1, g2, g3 = cr.autograd.grad(h * 3, [h, h, x])
+    assert (g1.item(), g2.item(), g3.item()) == (3.0, 3.0, 12.0)
+    g1.data += 1  # they do not share memory
+    assert g2.item() == 3.0

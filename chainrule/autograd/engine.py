@@ -132,30 +132,35 @@ def run_backward(
 
 
 class _Collector:
-    """For ``autograd.grad``: catches the gradients of the requested inputs."""
+    """For ``autograd.grad``: catches the gradients of the requested inputs.
 
-    def __init__(self, targets: Sequence[Tensor] | None, tensor_class: type) -> None:
+    Leaves are recognised by the tensor, other tensors by the node that made them; a
+    tensor asked for twice gets its gradient twice.
+    """
+
+    def __init__(self, targets: Sequence[Tensor], tensor_class: type) -> None:
         self.tensor_class = tensor_class
-        self.found: list[Any] = [None] * len(targets or ())
-        # Leaves are recognised by the tensor, other tensors by the node that made them.
-        self.leaves = {id(t): i for i, t in enumerate(targets or ()) if t._node is None}
-        self.nodes = {id(t._node): i for i, t in enumerate(targets or ()) if t._node is not None}
+        keys = [("leaf", id(t)) if t._node is None else ("node", id(t._node)) for t in targets]
+        self.index = {key: i for i, key in reversed(list(enumerate(keys)))}  # first place
+        self.places = [self.index[key] for key in keys]
+        self.found: list[Any] = [None] * len(targets)
 
     def add(self, leaf: Tensor, g: Any) -> None:
-        position = self.leaves.get(id(leaf))
+        position = self.index.get(("leaf", id(leaf)))
         if position is not None:
             previous = self.found[position]
             self.found[position] = g if previous is None else previous + g
 
     def add_node(self, node: Function, g: Any) -> None:
-        position = self.nodes.get(id(node))
+        position = self.index.get(("node", id(node)))
         if position is not None:
             self.found[position] = g
 
     def results(self, create_graph: bool, stored: set[int]) -> list[Any]:
+        found = [self.found[place] for place in self.places]
         if create_graph:
-            return self.found
-        return [None if g is None else self.tensor_class(_owned(g, stored)) for g in self.found]
+            return found
+        return [None if g is None else self.tensor_class(_owned(g, stored)) for g in found]
 
 
 def _tensor_class() -> type:
