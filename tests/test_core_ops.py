@@ -36,6 +36,12 @@ class Case:
     domain: Callable[[np.ndarray], np.ndarray] = lambda x: x
 
 
+def squared_error(x: cr.Tensor, t: cr.Tensor, mean: bool, half: bool = False) -> cr.Tensor:
+    from chainrule.autograd.ops import SquaredError
+
+    return SquaredError(mean, half)(x, t)
+
+
 def positive(x: np.ndarray) -> np.ndarray:
     return np.abs(x) + 0.5
 
@@ -212,6 +218,18 @@ CASES = [
         ((2, 5, 3), (4, 3)),
         lambda x, w: __import__("chainrule.autograd.ops").autograd.ops.Linear()(x, w),
         lambda x, w: __import__("torch").nn.functional.linear(x, w),
+    ),
+    Case(
+        "squared_error_mean",
+        ((5, 3), (5, 3)),
+        lambda x, t: squared_error(x, t, mean=True),
+        lambda x, t: __import__("torch").nn.functional.mse_loss(x, t),
+    ),
+    Case(
+        "squared_error_half_sum",
+        ((4,), (4,)),
+        lambda x, t: squared_error(x, t, mean=False, half=True),
+        lambda x, t: ((x - t) ** 2).sum() / 2,
     ),
     # compositions: fan-out and reuse of one value
     Case("fan_out", ((3,),), lambda a: a * a.exp() + a, lambda a: a * a.exp() + a),

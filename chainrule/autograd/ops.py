@@ -918,6 +918,34 @@ class SoftmaxCrossEntropy(Function):
         return (x.softmax(1) - one_hot) * scale, None
 
 
+class SquaredError(Function):
+    """The squared error of x against a target t, summed or averaged:
+
+        loss = c * sum_i (x_i - t_i)^2,  c = 1 (sum) or 1/N (mean), times 1/2 with the
+        course's convention (``half``).
+
+    d/dx = 2 c (x - t) (just c (x - t) with the 1/2), and d/dt = -d/dx. One node for
+    what would be four (subtract, square, sum, scale).
+    """
+
+    __slots__ = ("mean", "half")
+
+    def __init__(self, mean: bool, half: bool) -> None:
+        self.mean = mean
+        self.half = half
+
+    def _scale(self, size: int) -> float:
+        return (0.5 if self.half else 1.0) / (size if self.mean else 1)
+
+    def forward(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        d = (x - t).ravel()
+        return np.asarray(np.dot(d, d) * self._scale(d.size), dtype=d.dtype)
+
+    def backward(self, g: Any, out: Any, x: Any, t: Any) -> tuple[Any, ...]:
+        dx = (x - t) * (g * (2 * self._scale(x.size)))
+        return dx, (-dx if self.needs_grad[1] else None)
+
+
 class BinaryCrossEntropy(Function):
     """Binary cross-entropy of probabilities x against targets t, elementwise:
 

@@ -388,9 +388,11 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean", *, half: bool 
     ``half=False``). d/dx = 2 (x - y) (or x - y with half), divided by N for the mean.
     """
     _check_reduction(reduction)
-    diff = input - _float_target(target, input, "mse_loss")
-    loss = _reduce(diff * diff, reduction)
-    return loss * 0.5 if half else loss
+    target = _float_target(target, input, "mse_loss")
+    if reduction != "none":  # one fused node
+        return ops.SquaredError(reduction == "mean", half)(input, target)
+    diff = input - target
+    return diff * diff * 0.5 if half else diff * diff
 
 
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
