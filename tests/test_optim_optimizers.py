@@ -482,3 +482,18 @@ def test_a_state_dict_with_string_keys_loads() -> None:
     fresh.load_state_dict(as_text)
     (p,) = fresh.param_groups[0]["params"]
     np.testing.assert_array_equal(fresh.state[p]["momentum_buffer"], [1.0, 1.0])
+
+
+def test_optimizers_by_name() -> None:
+    from chainrule import nn
+
+    params = list(nn.Linear(2, 2).parameters())
+    for name, cls in optim.OPTIMIZERS.items():
+        assert type(optim.get_optimizer(name, params, lr=0.1)) is cls
+    assert (
+        optim.get_optimizer("sgd", params, lr=0.1, momentum=0.9).param_groups[0]["momentum"] == 0.9
+    )
+    with pytest.raises(ValueError, match="takes no momentum; sgd and rmsprop do"):
+        optim.get_optimizer("adam", params, lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'; choose one of sgd, adam"):
+        optim.get_optimizer("lbfgs", params, lr=0.1)

@@ -61,9 +61,9 @@ def test_make_optimizer_table():
     from chainrule import nn
 
     params = list(nn.Linear(2, 2).parameters())
-    for name, (class_name, default_lr, _) in OPTIMIZERS.items():
+    for name, default_lr in OPTIMIZERS.items():
         opt = make_optimizer(name, params)
-        assert type(opt) is getattr(optim, class_name)
+        assert type(opt) is optim.OPTIMIZERS[name]
         assert opt.param_groups[0]["lr"] == default_lr
     assert make_optimizer("sgd", params, lr=0.5, momentum=0.9).param_groups[0]["momentum"] == 0.9
     with pytest.raises(ValueError, match="takes no momentum"):

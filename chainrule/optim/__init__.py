@@ -38,6 +38,7 @@ from chainrule.optim.lr_scheduler import (
     StepLR,
 )
 from chainrule.optim.optimizer import Optimizer
+from chainrule.optim.registry import OPTIMIZERS, TAKES_MOMENTUM, get_optimizer
 from chainrule.optim.regularization import (
     is_bias,
     l1_penalty,
@@ -69,4 +70,7 @@ __all__ = [
     "l1_penalty",
     "l2_penalty",
     "weight_decay_groups",
+    "OPTIMIZERS",
+    "TAKES_MOMENTUM",
+    "get_optimizer",
 ]

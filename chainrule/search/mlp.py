@@ -44,16 +44,20 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.optim.registry import TAKES_MOMENTUM
+
 __all__ = ["MLPTrainFn", "CONFIG_KEYS", "OPTIMIZERS", "make_optimizer", "hidden_sizes"]
 
-# optimizer name -> (class name in chainrule.optim, default learning rate, takes momentum)
-OPTIMIZERS: dict[str, tuple[str, float, bool]] = {
-    "sgd": ("SGD", 0.01, True),
-    "adam": ("Adam", 0.001, False),
-    "adamw": ("AdamW", 0.001, False),
-    "rmsprop": ("RMSprop", 0.01, True),
-    "adagrad": ("Adagrad", 0.01, False),
+# optimizer name (a key of chainrule.optim.OPTIMIZERS) -> the learning rate it gets
+# when the configuration names none
+DEFAULT_LR: dict[str, float] = {
+    "sgd": 0.01,
+    "adam": 0.001,
+    "adamw": 0.001,
+    "rmsprop": 0.01,
+    "adagrad": 0.01,
 }
+OPTIMIZERS = DEFAULT_LR  # the names the search and the estimators accept
 
 # key -> default (None: decided elsewhere, see the table in the module docstring)
 CONFIG_KEYS: dict[str, Any] = {
@@ -79,15 +83,10 @@ def make_optimizer(
     """
     from chainrule import optim
 
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(OPTIMIZERS)}")
-    class_name, default_lr, takes_momentum = OPTIMIZERS[name]
-    if momentum and not takes_momentum:
-        takes = [key for key, value in OPTIMIZERS.items() if value[2]]
-        raise ValueError(f"optimizer {name!r} takes no momentum; {takes} do")
-    if takes_momentum:
-        kwargs["momentum"] = momentum
-    return getattr(optim, class_name)(params, lr=default_lr if lr is None else lr, **kwargs)
+    default_lr = DEFAULT_LR.get(name, 0.0)  # an unknown name is reported by get_optimizer
+    return optim.get_optimizer(
+        name, params, lr=default_lr if lr is None else lr, momentum=momentum, **kwargs
+    )
 
 
 def hidden_sizes(value: Any) -> list[int]:
@@ -151,7 +150,7 @@ class MLPTrainFn:
             raise ValueError(
                 f"unknown optimizer {options['optimizer']!r}; choose one of {', '.join(OPTIMIZERS)}"
             )
-        if options["momentum"] and not OPTIMIZERS[options["optimizer"]][2]:
+        if options["momentum"] and options["optimizer"] not in TAKES_MOMENTUM:
             raise ValueError(f"optimizer {options['optimizer']!r} takes no momentum")
         if options["epochs"] is None:
             options["epochs"] = self.epochs

@@ -36,13 +36,13 @@ from chainrule.train.cli_common import (
     report_error,
 )
 
-# optimizer name -> (class name in chainrule.optim, default learning rate, takes momentum)
-OPTIMIZERS: dict[str, tuple[str, float, bool]] = {
-    "sgd": ("SGD", 0.03, True),
-    "adam": ("Adam", 0.001, False),
-    "adamw": ("AdamW", 0.001, False),
-    "rmsprop": ("RMSprop", 0.01, True),
-    "adagrad": ("Adagrad", 0.01, False),
+# optimizer name (a key of chainrule.optim.OPTIMIZERS) -> its default learning rate here
+OPTIMIZERS: dict[str, float] = {
+    "sgd": 0.03,
+    "adam": 0.001,
+    "adamw": 0.001,
+    "rmsprop": 0.01,
+    "adagrad": 0.01,
 }
 
 # loss name (in chainrule.nn.LOSSES) -> the problems it serves
@@ -177,9 +177,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         spec = data_spec_from_args(args)
         optimizer_name = args.optimizer
-        class_name, default_lr, takes_momentum = OPTIMIZERS[optimizer_name]
-        if args.momentum and not takes_momentum:
-            allowed = ", ".join(k for k, v in OPTIMIZERS.items() if v[2])
+        default_lr = OPTIMIZERS[optimizer_name]
+        if args.momentum and optimizer_name not in optim.TAKES_MOMENTUM:
+            allowed = ", ".join(optim.TAKES_MOMENTUM)
             raise UsageError(f"--momentum applies to {allowed}, not to {optimizer_name}")
         if args.patience is not None and spec.val_split == 0:
             raise UsageError("--patience needs a validation set: give --val-split > 0")
@@ -220,10 +220,9 @@ def run(args: argparse.Namespace) -> int:
     model = mlp.build()
     loss = nn.get_loss(loss_name)
     lr = default_lr if args.lr is None else args.lr
-    options: dict[str, Any] = {"lr": lr}
-    if args.momentum:
-        options["momentum"] = args.momentum
-    optimizer = getattr(optim, class_name)(model.parameters(), **options)
+    optimizer = optim.get_optimizer(
+        optimizer_name, model.parameters(), lr=lr, momentum=args.momentum or 0.0
+    )
     metrics = ["accuracy"] if classification else (["r2"] if loss_name == "mse" else ["mse", "r2"])
 
     sizes = {name: len(part[0]) for name, part in parts.items()}
