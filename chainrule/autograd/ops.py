@@ -671,11 +671,12 @@ class Linear(Function):
     def backward(self, g: Any, out: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
         needs = self.needs_grad
         dx = g @ w if needs[0] else None
-        rows_g = g.reshape((-1, g.shape[-1]))  # all leading axes are the batch
-        dw = rows_g.swapaxes(-1, -2) @ x.reshape((-1, x.shape[-1])) if needs[1] else None
+        if g.ndim != 2:  # all leading axes are the batch: make it one
+            g, x = g.reshape((-1, g.shape[-1])), x.reshape((-1, x.shape[-1]))
+        dw = g.T @ x if needs[1] else None
         if b is None:
             return dx, dw
-        db = rows_g.sum(axis=0) if needs[2] else None
+        db = g.sum(axis=0) if needs[2] else None
         return dx, dw, db
 
 
