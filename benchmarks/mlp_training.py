@@ -1,6 +1,6 @@
-"""Training speed of two multilayer perceptrons: chainrule against NumPy and PyTorch.
+"""Training speed of two multilayer perceptrons: chainrule against its peers.
 
-Two networks, three peers:
+Two networks:
 
 * ``small``: MLP 2-8-8-1, tanh, mean squared error, batch 10, plain SGD (lr 0.01), on
   1000 random 2-D points. Tiny matrices, so this measures per-op overhead: steps/s.
@@ -8,31 +8,49 @@ Two networks, three peers:
   SGD with momentum 0.9 (lr 0.01), on synthetic MNIST-sized data (60000 x 784 random
   normal inputs, random labels 0..9). The matrix products dominate: samples/s.
 
+Peers (each the idiomatic training loop of its library; see ``PEER_NOTES``):
+
 * ``numpy``: hand-written forward and backward passes in NumPy, float32 throughout;
+* ``chainrule``: ``nn.Sequential``, an ``nn`` loss and ``optim.SGD``, eager;
+* ``chainrule-compiled``: the same, with the loss computation wrapped by
+  ``chainrule.compile`` (traced on the first call, replayed afterwards);
 * ``torch``: PyTorch eager (``nn.Sequential``, ``torch.optim.SGD``), 2 threads;
-* ``chainrule``: this library, plain eager code on raw tensors.
+* ``torch-compile``: the same, with the loss computation wrapped by ``torch.compile``;
+* ``mygrad``, ``autograd`` (HIPS): NumPy-backed autodiff libraries, SGD written out;
+* ``tinygrad``: ``nn.Linear``, ``nn.optim.SGD``, the whole step under ``TinyJit``;
+* ``micrograd``: Karpathy's scalar engine (small network only, fewer steps).
 
 Every peer runs in its own fresh Python process (this script again, with the hidden
 ``--worker PEER --net NET`` options), so the peak resident set size it reports belongs
-to that peer alone: interpreter, imports, data set and training. All peers train on the
-same data from the same initial weights, in the same batch order, so their final losses
-should agree to a few digits; a peer whose loss differs is computing something else.
+to that peer alone. The worker imports its library first and records the peak RSS at
+that point (the baseline); the table shows the whole peak and the peak above that
+baseline (data set, model, training). All peers train on the same data from the same
+initial weights, in the same batch order, so their losses should agree to a few
+digits; a peer whose loss differs is computing something else.
 
-Timing: a few warm-up steps, then several blocks of steps, each timed with
-``time.perf_counter``; the reported rate is the median over the blocks.
+Timing: warm-up steps (which include any tracing or compiling), then several blocks
+of steps, each timed with ``time.perf_counter``. Every peer runs in two rounds (fresh
+processes, the second round in reverse order, so that a burst of load from elsewhere
+does not always hit the same peer); the reported rate is the median over the blocks
+of all rounds. The same run measures NumPy's float32 matrix-multiply peak (sgemm, best
+over square sizes 512..2048), and for the MNIST-sized network each peer's achieved
+matmul GFLOP/s as a fraction of that peak.
 
 Usage::
 
-    python benchmarks/mlp_training.py [--quick] [--markdown FILE]
+    python benchmarks/mlp_training.py [--quick] [--markdown FILE] [--peers a,b] [--nets a,b]
+        [--rounds R] [--threads N]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,12 +65,36 @@ import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-PEERS = ("numpy", "torch", "chainrule")
+PEERS = (
+    "numpy",
+    "chainrule",
+    "chainrule-compiled",
+    "torch",
+    "torch-compile",
+    "mygrad",
+    "autograd",
+    "tinygrad",
+    "micrograd",
+)
 NETS = ("small", "mnist")
 
-TORCH_THREADS = 2
+# What each peer runs, for the notes under the tables.
+PEER_NOTES = {
+    "numpy": "hand-written forward/backward, in-place SGD, float32",
+    "chainrule": "nn.Sequential + nn loss + optim.SGD, eager",
+    "chainrule-compiled": "as chainrule, loss computation under chainrule.compile",
+    "torch": "nn.Sequential + nn loss + torch.optim.SGD, eager",
+    "torch-compile": "as torch, loss computation under torch.compile (inductor)",
+    "mygrad": "mygrad.Tensor ops, softmax_crossentropy, SGD on .data",
+    "autograd": "HIPS autograd value_and_grad of a NumPy function, SGD on the arrays",
+    "tinygrad": "nn.Linear + nn.optim.SGD, whole step under TinyJit, CPU device",
+    "micrograd": "scalar Value graph (one node per multiply-add), small network only",
+}
+
+TORCH_THREADS = 2  # unless --threads says otherwise
 DATA_SEED = 0
 INIT_SEED = 1
+WORKER_TIMEOUT_S = 1800  # torch.compile and tinygrad compile C code in their warm-up
 
 # Environment variables that change how the BLAS libraries behave. They are reported
 # when set, never changed.
@@ -63,6 +105,10 @@ BLAS_ENVIRONMENT = (
     "OMP_NUM_THREADS",
     "MKL_NUM_THREADS",
 )
+
+# Square sizes of the sgemm peak measurement, and repetitions per size (best taken).
+SGEMM_SIZES = (512, 1024, 1536, 2048)
+SGEMM_REPEATS = 5
 
 
 @dataclass(frozen=True)
@@ -114,12 +160,42 @@ SPECS = {
     ),
 }
 
+# (net, quick) -> schedule. Every peer warms up with the same number of steps, so the
+# "loss after warm-up" column compares the same step everywhere.
 SCHEDULES = {
     ("small", False): Schedule(warmup_steps=50, blocks=7, steps_per_block=1000),
     ("small", True): Schedule(warmup_steps=20, blocks=5, steps_per_block=200),
-    ("mnist", False): Schedule(warmup_steps=3, blocks=7, steps_per_block=20),
-    ("mnist", True): Schedule(warmup_steps=2, blocks=5, steps_per_block=5),
+    ("mnist", False): Schedule(warmup_steps=5, blocks=7, steps_per_block=50),
+    ("mnist", True): Schedule(warmup_steps=3, blocks=5, steps_per_block=5),
 }
+
+# Slow peers time fewer steps per block (same warm-up).
+PEER_SCHEDULES = {
+    ("micrograd", "small", False): Schedule(warmup_steps=50, blocks=5, steps_per_block=20),
+    ("micrograd", "small", True): Schedule(warmup_steps=20, blocks=3, steps_per_block=5),
+}
+
+# Peers that cannot run a network, and why.
+NOT_APPLICABLE = {
+    ("micrograd", "mnist"): "scalar engine: one Python object per number, small network only",
+}
+
+
+def schedule_of(peer: str, net: str, quick: bool) -> Schedule:
+    """The warm-up and timed blocks of one peer on one network."""
+    return PEER_SCHEDULES.get((peer, net, quick), SCHEDULES[(net, quick)])
+
+
+def matmul_flops(spec: NetSpec) -> int:
+    """Floating-point operations of the matrix products of one training step.
+
+    Forward: 2 B n_in n_out per layer. Backward: the weight gradient (2 B n_in n_out)
+    per layer and the input gradient (the same) for every layer but the first, whose
+    input is the data. Bias adds, activations and the loss are not counted.
+    """
+    pairs = list(zip(spec.layer_sizes[:-1], spec.layer_sizes[1:], strict=True))
+    per_layer = [2 * spec.batch_size * n_in * n_out for n_in, n_out in pairs]
+    return 3 * sum(per_layer) - per_layer[0]
 
 
 # --------------------------------------------------------------------------------------
@@ -178,7 +254,8 @@ class Trainer:
     ``step(batch)`` does forward, backward and parameter update on the rows ``batch`` of
     the data and returns the loss in the peer's own type; ``loss_value`` turns that into
     a float and ``loss_dtype`` names its floating-point type (kept out of ``step`` so
-    that no peer pays for a conversion per step).
+    that no peer pays for a conversion per step). ``sync`` waits for queued work (for
+    peers that run asynchronously); it ends every timed block.
     """
 
     step: Callable[[slice], Any]
@@ -186,6 +263,11 @@ class Trainer:
     loss_dtype: Callable[[Any], str]
     version: str
     threads: str
+    sync: Callable[[], None] = lambda: None
+
+
+class PeerNotReady(Exception):
+    """The peer's library cannot be used here; the benchmark skips it with the reason."""
 
 
 def blas_threads() -> str:
@@ -198,12 +280,18 @@ def blas_threads() -> str:
     return "BLAS " + "/".join(counts) if counts else "BLAS ?"
 
 
+def numpy_forward(spec: NetSpec) -> Callable[[np.ndarray], np.ndarray]:
+    """The activation as a NumPy function."""
+    return np.tanh if spec.activation == "tanh" else lambda h: np.maximum(h, 0)
+
+
 def make_numpy_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
     """Hand-written NumPy MLP: the fast version a careful engineer would write."""
     parameters = init_parameters(spec.layer_sizes)
     velocities = [(np.zeros_like(w), np.zeros_like(b)) for w, b in parameters]
     n_layers = len(parameters)
     rows = np.arange(spec.batch_size)
+    activation = numpy_forward(spec)
 
     def update(parameter: np.ndarray, grad: np.ndarray, velocity: np.ndarray) -> None:
         if spec.momentum:
@@ -223,7 +311,7 @@ def make_numpy_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
             layer_inputs.append(h)
             h = h @ weight.T + bias
             if i < n_layers - 1:
-                h = np.tanh(h) if spec.activation == "tanh" else np.maximum(h, 0)
+                h = activation(h)
         out = h
 
         # Loss and its gradient with respect to the output.
@@ -266,12 +354,10 @@ def make_numpy_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
     )
 
 
-def make_torch_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
-    """PyTorch eager: nn.Sequential of nn.Linear, nn loss, torch.optim.SGD."""
+def torch_model(spec: NetSpec) -> Any:
+    """nn.Sequential of nn.Linear and activations, with the shared initial weights."""
     import torch
     from torch import nn
-
-    torch.set_num_threads(TORCH_THREADS)
 
     layers: list[nn.Module] = []
     parameters = init_parameters(spec.layer_sizes)
@@ -283,9 +369,28 @@ def make_torch_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
         layers.append(linear)
         if i < len(parameters) - 1:
             layers.append(nn.Tanh() if spec.activation == "tanh" else nn.ReLU())
-    model = nn.Sequential(*layers)
+    return nn.Sequential(*layers)
+
+
+def make_torch_trainer(
+    spec: NetSpec, x: np.ndarray, y: np.ndarray, compiled: bool = False
+) -> Trainer:
+    """PyTorch: nn.Sequential of nn.Linear, nn loss, torch.optim.SGD; optionally compiled."""
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(THREAD_LIMIT or TORCH_THREADS)
+    model = torch_model(spec)
     loss_fn = nn.MSELoss() if spec.loss == "mse" else nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=spec.lr, momentum=spec.momentum)
+
+    def loss_of(inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return loss_fn(model(inputs), targets)
+
+    if compiled:
+        if shutil.which("gcc") is None and shutil.which("cc") is None:
+            raise PeerNotReady("torch.compile's inductor needs a C compiler (gcc)")
+        loss_of = torch.compile(loss_of)
 
     # Views of the NumPy arrays: no copy, and slicing them per step is free.
     x_torch = torch.from_numpy(x)
@@ -293,7 +398,7 @@ def make_torch_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
 
     def step(batch: slice) -> torch.Tensor:
         optimizer.zero_grad()
-        loss = loss_fn(model(x_torch[batch]), y_torch[batch])
+        loss = loss_of(x_torch[batch], y_torch[batch])
         loss.backward()
         optimizer.step()
         return loss
@@ -307,35 +412,27 @@ def make_torch_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
     )
 
 
-class PeerNotReady(Exception):
-    """The peer's library cannot be used yet; the benchmark skips it."""
-
-
 def import_chainrule() -> Any:
     """Import chainrule from this checkout, or raise PeerNotReady."""
     # Benchmark the working copy next to this script, not some installed version.
     sys.path.insert(0, str(REPO_ROOT))
     try:
         import chainrule
+        from chainrule import nn, optim  # noqa: F401  (loaded lazily otherwise)
     except Exception as error:  # noqa: BLE001  (any failure means: not ready)
         raise PeerNotReady(f"import chainrule failed: {type(error).__name__}: {error}") from error
-    needed = ("tensor", "manual_seed")
-    missing = [name for name in needed if not hasattr(chainrule, name)]
-    if missing:
-        raise PeerNotReady(f"chainrule has no {', '.join(missing)} yet")
     return chainrule
 
 
-def chainrule_mlp(cr: Any, spec: NetSpec) -> tuple[list[Any], Callable[[Any], Any]]:
+def chainrule_model(spec: NetSpec) -> Any:
     """The chainrule model: ``nn.Sequential`` of ``nn.Linear`` and activations.
 
-    Returns the parameters (in the order weight, bias of each layer) and the model,
-    which is called as the forward function. The weights are the shared initial
-    weights, loaded by PyTorch's state_dict keys ("0.weight", "0.bias", ...).
+    The weights are the shared initial weights, loaded by PyTorch's state_dict keys
+    ("0.weight", "0.bias", ...).
     """
     from chainrule import nn
 
-    layers = []
+    layers: list[Any] = []
     state = {}
     parameters = init_parameters(spec.layer_sizes)
     for i, (weight, bias) in enumerate(parameters):
@@ -346,49 +443,311 @@ def chainrule_mlp(cr: Any, spec: NetSpec) -> tuple[list[Any], Callable[[Any], An
             layers.append(nn.Tanh() if spec.activation == "tanh" else nn.ReLU())
     model = nn.Sequential(*layers)
     model.load_state_dict(state)
-    return list(model.parameters()), model
+    return model
 
 
-def make_chainrule_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
-    """chainrule, plain eager code: model, loss, backward, SGD update on the arrays."""
+def make_chainrule_trainer(
+    spec: NetSpec, x: np.ndarray, y: np.ndarray, compiled: bool = False
+) -> Trainer:
+    """chainrule, the idiomatic loop: zero_grad, loss of the model, backward, step."""
     cr = import_chainrule()
+    from chainrule import nn, optim
+
+    if compiled and not hasattr(cr, "compile"):
+        raise PeerNotReady("chainrule has no compile yet")
     cr.manual_seed(0)
-    parameters, forward = chainrule_mlp(cr, spec)
-    velocities = [np.zeros_like(p.data) for p in parameters]
-    rows = np.arange(spec.batch_size)
+    model = chainrule_model(spec)
+    loss_fn = nn.MSELoss() if spec.loss == "mse" else nn.CrossEntropyLoss()
+    optimizer = optim.SGD(model.parameters(), lr=spec.lr, momentum=spec.momentum)
+
+    def loss_of(inputs: Any, targets: Any) -> Any:
+        return loss_fn(model(inputs), targets)
+
+    if compiled:
+        loss_of = cr.compile(loss_of)
 
     def step(batch: slice) -> Any:
-        out = forward(cr.from_numpy(x[batch]))
-        if spec.loss == "mse":
-            loss = ((out - cr.tensor(y[batch])) ** 2).mean()
-        else:
-            loss = -(out.log_softmax(dim=-1)[rows, y[batch]]).mean()
+        inputs, targets = cr.from_numpy(x[batch]), cr.from_numpy(y[batch])
+        optimizer.zero_grad()
+        loss = loss_of(inputs, targets)
         loss.backward()
-        for parameter, velocity in zip(parameters, velocities, strict=True):
-            grad = parameter.grad.data
-            values = parameter.data  # the NumPy array of the tensor, updated in place
-            if spec.momentum:
-                velocity *= spec.momentum
-                velocity += grad
-                values -= spec.lr * velocity
-            else:
-                values -= spec.lr * grad
-            parameter.grad = None
+        optimizer.step()
         return loss
 
     return Trainer(
         step=step,
-        loss_value=lambda loss: float(np.asarray(loss.data)),
-        loss_dtype=lambda loss: str(np.asarray(loss.data).dtype),
+        loss_value=lambda loss: loss.item(),
+        loss_dtype=lambda loss: str(loss.dtype),
         version=getattr(cr, "__version__", "?"),
         threads=blas_threads(),
     )
 
 
+def make_chainrule_compiled_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
+    """chainrule with the loss computation under ``chainrule.compile``."""
+    return make_chainrule_trainer(spec, x, y, compiled=True)
+
+
+def make_torch_compile_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
+    """PyTorch with the loss computation under ``torch.compile``."""
+    return make_torch_trainer(spec, x, y, compiled=True)
+
+
+def momentum_sgd(spec: NetSpec, parameters: list[np.ndarray]) -> Callable[[list[Any]], None]:
+    """PyTorch's SGD rule on NumPy arrays, in place: b = mu b + g; p -= lr b.
+
+    Returns ``update(grads)`` for the peers whose libraries have no optimizer.
+    """
+    velocities = [np.zeros_like(p) for p in parameters]
+
+    def update(grads: list[Any]) -> None:
+        for parameter, grad, velocity in zip(parameters, grads, velocities, strict=True):
+            if spec.momentum:
+                velocity *= spec.momentum
+                velocity += grad
+                parameter -= spec.lr * velocity
+            else:
+                parameter -= spec.lr * grad
+
+    return update
+
+
+def make_mygrad_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
+    """MyGrad: the model in mygrad ops, weights stored (in, out) as in its examples."""
+    try:
+        import mygrad as mg
+        from mygrad.nnet.activations import relu
+        from mygrad.nnet.losses import softmax_crossentropy
+    except ImportError as error:
+        raise PeerNotReady(f"mygrad is not installed ({error})") from error
+
+    tensors = []
+    for weight, bias in init_parameters(spec.layer_sizes):
+        tensors += [mg.Tensor(weight.T.copy()), mg.Tensor(bias)]
+    update = momentum_sgd(spec, [t.data for t in tensors])
+    activation = mg.tanh if spec.activation == "tanh" else relu
+    n_layers = len(tensors) // 2
+
+    def step(batch: slice) -> Any:
+        h: Any = x[batch]
+        for i in range(n_layers):
+            h = mg.matmul(h, tensors[2 * i]) + tensors[2 * i + 1]
+            if i < n_layers - 1:
+                h = activation(h)
+        if spec.loss == "mse":
+            diff = h - y[batch]
+            loss = mg.mean(diff * diff)
+        else:
+            loss = softmax_crossentropy(h, y[batch])
+        loss.backward()  # also clears the graph
+        update([t.grad for t in tensors])
+        return loss
+
+    return Trainer(
+        step=step,
+        loss_value=lambda loss: float(loss.item()),
+        loss_dtype=lambda loss: str(loss.dtype),
+        version=mg.__version__,
+        threads=blas_threads(),
+    )
+
+
+def make_autograd_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
+    """HIPS autograd: value_and_grad of the loss as a function of the parameters."""
+    try:
+        import autograd.numpy as anp
+        from autograd import value_and_grad
+        from autograd.scipy.special import logsumexp
+    except ImportError as error:
+        raise PeerNotReady(f"autograd is not installed ({error})") from error
+
+    parameters = [(w.T.copy(), b) for w, b in init_parameters(spec.layer_sizes)]
+    update = momentum_sgd(spec, [array for pair in parameters for array in pair])
+    rows = np.arange(spec.batch_size)
+    activation = anp.tanh if spec.activation == "tanh" else lambda h: anp.maximum(h, 0.0)
+
+    def loss_of(params: list[tuple[Any, Any]], inputs: np.ndarray, targets: np.ndarray) -> Any:
+        h = inputs
+        for i, (weight, bias) in enumerate(params):
+            h = anp.dot(h, weight) + bias
+            if i < len(params) - 1:
+                h = activation(h)
+        if spec.loss == "mse":
+            diff = h - targets
+            return anp.mean(diff * diff)
+        log_probabilities = h - logsumexp(h, axis=1, keepdims=True)
+        return -anp.mean(log_probabilities[rows, targets])
+
+    value_and_gradient = value_and_grad(loss_of)
+
+    def step(batch: slice) -> Any:
+        loss, grads = value_and_gradient(parameters, x[batch], y[batch])
+        update([g for pair in grads for g in pair])
+        return loss
+
+    return Trainer(
+        step=step,
+        loss_value=float,
+        loss_dtype=lambda loss: str(np.asarray(loss).dtype),
+        version=package_version("autograd"),
+        threads=blas_threads(),
+    )
+
+
+def make_micrograd_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
+    """micrograd: every weight a scalar ``Value``; the network as neurons of Values.
+
+    micrograd's ``Value`` has no tanh, so it is added here the way micrograd writes
+    its ops: the output Value with a closure that adds the local gradient times the
+    upstream gradient into the input.
+    """
+    try:
+        from micrograd.engine import Value
+    except ImportError as error:
+        raise PeerNotReady(f"micrograd is not installed ({error})") from error
+    if spec.activation != "tanh" or spec.loss != "mse":
+        raise PeerNotReady("written for the small network only")
+
+    def tanh(v: Any) -> Any:
+        t = math.tanh(v.data)
+        out = Value(t, (v,), "tanh")
+
+        def _backward() -> None:
+            v.grad += (1 - t * t) * out.grad
+
+        out._backward = _backward
+        return out
+
+    # layers[i] = (rows of weight Values (out, in), bias Values (out,))
+    layers = [
+        ([[Value(float(w)) for w in row] for row in weight], [Value(float(b)) for b in bias])
+        for weight, bias in init_parameters(spec.layer_sizes)
+    ]
+    parameters = [v for rows, biases in layers for row in rows + [biases] for v in row]
+    xs, ys = x.tolist(), y.tolist()
+
+    def forward(point: list[float]) -> Any:
+        h: list[Any] = point
+        for i, (rows, biases) in enumerate(layers):
+            h = [sum((w * hi for w, hi in zip(row, h)), b) for row, b in zip(rows, biases)]
+            if i < len(layers) - 1:
+                h = [tanh(v) for v in h]
+        return h[0]
+
+    def step(batch: slice) -> Any:
+        for p in parameters:
+            p.grad = 0
+        errors = [forward(point) - target[0] for point, target in zip(xs[batch], ys[batch])]
+        loss = sum(e * e for e in errors) * (1.0 / len(errors))
+        loss.backward()
+        for p in parameters:
+            p.data -= spec.lr * p.grad
+        return loss
+
+    return Trainer(
+        step=step,
+        loss_value=lambda loss: float(loss.data),
+        loss_dtype=lambda loss: "float64 (Python float)",
+        version=package_version("micrograd"),
+        threads="1 (pure Python)",
+    )
+
+
+def make_tinygrad_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
+    """tinygrad: nn.Linear layers and nn.optim.SGD, the whole step under TinyJit.
+
+    Batches are wrapped without a copy (``Tensor.from_blob`` on the NumPy rows), the
+    analogue of ``torch.from_numpy``; ``Tensor(array)`` would schedule a copy kernel
+    per step.
+    """
+    try:
+        from tinygrad import Device, Tensor, TinyJit, dtypes
+        from tinygrad import nn as tnn
+        from tinygrad.helpers import Context
+    except ImportError as error:
+        raise PeerNotReady(f"tinygrad is not installed ({error})") from error
+    try:
+        device = Device.DEFAULT
+    except Exception as error:  # noqa: BLE001  (no usable backend: say why)
+        reason = f"{type(error).__name__}: {error}"
+        if shutil.which("clang") is None:
+            reason += " (its CPU backend compiles kernels with clang, which is not installed)"
+        raise PeerNotReady(f"tinygrad has no usable device: {reason}") from error
+
+    layers = []
+    for weight, bias in init_parameters(spec.layer_sizes):
+        linear = tnn.Linear(weight.shape[1], weight.shape[0])
+        linear.weight, linear.bias = Tensor(weight).realize(), Tensor(bias).realize()
+        layers.append(linear)
+    optimizer = tnn.optim.SGD(tnn.state.get_parameters(layers), lr=spec.lr, momentum=spec.momentum)
+
+    def forward(h: Any) -> Any:
+        for i, linear in enumerate(layers):
+            h = linear(h)
+            if i < len(layers) - 1:
+                h = h.tanh() if spec.activation == "tanh" else h.relu()
+        return h
+
+    @TinyJit
+    def jit_step(inputs: Any, targets: Any) -> Any:
+        with Context(TRAINING=1):
+            optimizer.zero_grad()
+            out = forward(inputs)
+            if spec.loss == "mse":
+                loss = (out - targets).square().mean()
+            else:
+                loss = out.sparse_categorical_crossentropy(targets)
+            loss.backward()
+            # One schedule for the loss and the update, so the loss is the one of the
+            # weights before the update (loss.realize() after step() would see new ones).
+            Tensor.realize(loss, *optimizer.schedule_step())
+            return loss
+
+    x_type = dtypes.float32
+    y_type = dtypes.float32 if y.dtype == np.float32 else dtypes.int64
+
+    def step(batch: slice) -> Any:
+        xb, yb = x[batch], y[batch]
+        return jit_step(
+            Tensor.from_blob(xb.ctypes.data, xb.shape, dtype=x_type, device=device),
+            Tensor.from_blob(yb.ctypes.data, yb.shape, dtype=y_type, device=device),
+        )
+
+    from tinygrad.helpers import NUM_CPU_THREADS
+
+    return Trainer(
+        step=step,
+        loss_value=lambda loss: float(loss.item()),
+        loss_dtype=lambda loss: str(loss.numpy().dtype),
+        version=package_version("tinygrad"),
+        threads=f"{device} {NUM_CPU_THREADS.value}",
+        sync=lambda: Device[device].synchronize(),
+    )
+
+
 TRAINER_FACTORIES: dict[str, Callable[[NetSpec, np.ndarray, np.ndarray], Trainer]] = {
     "numpy": make_numpy_trainer,
-    "torch": make_torch_trainer,
     "chainrule": make_chainrule_trainer,
+    "chainrule-compiled": make_chainrule_compiled_trainer,
+    "torch": make_torch_trainer,
+    "torch-compile": make_torch_compile_trainer,
+    "mygrad": make_mygrad_trainer,
+    "autograd": make_autograd_trainer,
+    "tinygrad": make_tinygrad_trainer,
+    "micrograd": make_micrograd_trainer,
+}
+
+# The modules a peer imports, loaded before the baseline RSS is taken.
+PEER_IMPORTS = {
+    "numpy": (),
+    "chainrule": ("chainrule", "chainrule.nn", "chainrule.optim"),
+    "chainrule-compiled": ("chainrule", "chainrule.nn", "chainrule.optim"),
+    "torch": ("torch",),
+    "torch-compile": ("torch", "torch._dynamo", "torch._inductor"),
+    "mygrad": ("mygrad", "mygrad.nnet"),
+    "autograd": ("autograd", "autograd.numpy", "autograd.scipy.special"),
+    "tinygrad": ("tinygrad", "tinygrad.nn"),
+    "micrograd": ("micrograd.engine",),
 }
 
 
@@ -396,21 +755,69 @@ TRAINER_FACTORIES: dict[str, Callable[[NetSpec, np.ndarray, np.ndarray], Trainer
 # Worker: one peer, one network, one process
 # --------------------------------------------------------------------------------------
 
+# --threads N: the worker's cap on BLAS, PyTorch and tinygrad threads (None: defaults).
+THREAD_LIMIT: int | None = None
+
+
+def limit_threads(threads: int) -> None:
+    """Cap the thread pools of this worker at ``threads`` (BLAS, PyTorch, tinygrad)."""
+    global THREAD_LIMIT
+    THREAD_LIMIT = threads
+    os.environ["NUM_CPU_THREADS"] = str(threads)  # read by tinygrad when imported
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=threads)  # applies at once, to every loaded BLAS
+
 
 def peak_rss_mib() -> float:
-    """Peak resident set size of this process so far, in MiB."""
+    """Peak resident set size of this process so far, in MiB.
+
+    On Linux this is ``VmHWM`` from /proc/self/status, the high-water mark of this
+    process's own memory. ``ru_maxrss`` would be wrong there: it survives ``exec``, so
+    a worker started by the driver (vfork + exec) starts with the driver's peak.
+    Elsewhere ``ru_maxrss`` it is.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**10  # kB
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Linux reports KiB, macOS bytes.
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
+def import_peer(peer: str) -> None:
+    """Import the peer's library (so the baseline RSS includes it); skip it if missing."""
+    import importlib
+
+    if peer.startswith("chainrule"):
+        sys.path.insert(0, str(REPO_ROOT))
+    for module in PEER_IMPORTS[peer]:
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # noqa: BLE001  (the factory reports a missing library)
+            raise PeerNotReady(f"import {module} failed: {type(error).__name__}: {error}") from None
+
+
 def run_worker(peer: str, net: str, quick: bool) -> dict[str, Any]:
     """Train one network with one peer and return the measurements."""
     spec = SPECS[net]
-    schedule = SCHEDULES[(net, quick)]
+    schedule = schedule_of(peer, net, quick)
     result: dict[str, Any] = {"peer": peer, "net": net, "unit": spec.unit}
-    x, y = make_data(spec)
+    if (peer, net) in NOT_APPLICABLE:
+        result["skipped"] = NOT_APPLICABLE[(peer, net)]
+        return result
     try:
+        import_peer(peer)
+        if THREAD_LIMIT is not None:  # again: the peer may have loaded another BLAS
+            limit_threads(THREAD_LIMIT)
+        baseline = peak_rss_mib()
+        x, y = make_data(spec)
         trainer = TRAINER_FACTORIES[peer](spec, x, y)
     except PeerNotReady as reason:
         result["skipped"] = str(reason)
@@ -429,44 +836,111 @@ def run_worker(peer: str, net: str, quick: bool) -> dict[str, Any]:
             steps_done += 1
         return loss
 
-    first_loss = trainer.loss_value(train(1))
-    train(schedule.warmup_steps - 1)
+    warmup_start = time.perf_counter()
+    try:
+        first_loss = trainer.loss_value(train(1))
+    except Exception as error:  # noqa: BLE001  (e.g. torch.compile without a working toolchain)
+        result["skipped"] = f"first step failed: {type(error).__name__}: {error}".splitlines()[0]
+        return result
+    warmup_loss = trainer.loss_value(train(schedule.warmup_steps - 1))
+    trainer.sync()
+    warmup_seconds = time.perf_counter() - warmup_start
 
     block_rates = []
     for _ in range(schedule.blocks):
         start = time.perf_counter()
         loss = train(schedule.steps_per_block)
+        trainer.sync()
         elapsed = time.perf_counter() - start
         block_rates.append(schedule.steps_per_block * samples_per_step / elapsed)
 
+    rate = statistics.median(block_rates)
+    steps_per_second = rate / samples_per_step
+    peak = peak_rss_mib()
     result.update(
-        rate=statistics.median(block_rates),
+        rate=rate,
         block_rates=block_rates,
         warmup_steps=schedule.warmup_steps,
+        warmup_seconds=warmup_seconds,
+        blocks=schedule.blocks,
         steps_per_block=schedule.steps_per_block,
         batch_size=spec.batch_size,
         steps=steps_done,
         first_loss=first_loss,
+        warmup_loss=warmup_loss,
         final_loss=trainer.loss_value(loss),
         loss_dtype=trainer.loss_dtype(loss),
         version=trainer.version,
         threads=trainer.threads,
-        peak_rss_mib=peak_rss_mib(),
+        peak_rss_mib=peak,
+        baseline_rss_mib=baseline,
+        matmul_gflops=steps_per_second * matmul_flops(spec) / 1e9,
     )
     return result
 
 
 # --------------------------------------------------------------------------------------
-# Driver: machine description, one subprocess per peer, tables
+# The machine: matrix-multiply peak, CPU, libraries
 # --------------------------------------------------------------------------------------
 
 
-def run_in_subprocess(peer: str, net: str, quick: bool) -> dict[str, Any]:
+def measure_sgemm(quick: bool) -> dict[int, float]:
+    """Best float32 matrix-multiply GFLOP/s of NumPy per square size n (2 n^3 flops).
+
+    Each size is timed ``SGEMM_REPEATS`` times after one untimed product; the best
+    time counts (the machine is shared: the best is the least disturbed).
+    """
+    rng = np.random.default_rng(0)
+    results = {}
+    for n in SGEMM_SIZES[:2] if quick else SGEMM_SIZES:
+        a = rng.standard_normal((n, n), dtype=np.float32)
+        b = rng.standard_normal((n, n), dtype=np.float32)
+        out = np.empty((n, n), dtype=np.float32)
+        np.matmul(a, b, out=out)
+        best = math.inf
+        for _ in range(SGEMM_REPEATS):
+            start = time.perf_counter()
+            np.matmul(a, b, out=out)
+            best = min(best, time.perf_counter() - start)
+        results[n] = 2 * n**3 / best / 1e9
+    return results
+
+
+def pool_rounds(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """One peer's results of several rounds as one: the median over all their blocks.
+
+    The peak RSS is the largest of the rounds; losses are those of the first round
+    (every round trains the same steps from the same start).
+    """
+    complete = [result for result in results if "rate" in result]
+    if not complete:
+        return results[0]
+    pooled = dict(complete[0])
+    blocks = [rate for result in complete for rate in result["block_rates"]]
+    pooled["block_rates"] = blocks
+    pooled["round_rates"] = [result["rate"] for result in complete]
+    pooled["rate"] = statistics.median(blocks)
+    pooled["peak_rss_mib"] = max(result["peak_rss_mib"] for result in complete)
+    pooled["baseline_rss_mib"] = max(result["baseline_rss_mib"] for result in complete)
+    pooled["matmul_gflops"] = complete[0]["matmul_gflops"] / complete[0]["rate"] * pooled["rate"]
+    return pooled
+
+
+def run_in_subprocess(
+    peer: str, net: str, quick: bool, threads: int | None = None
+) -> dict[str, Any]:
     """Run one worker in a fresh Python process and return its JSON result."""
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", peer, "--net", net]
     if quick:
         command.append("--quick")
-    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if threads is not None:
+        command += ["--threads", str(threads)]
+    try:
+        completed = subprocess.run(
+            command, capture_output=True, text=True, check=False, timeout=WORKER_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired:
+        return {"peer": peer, "net": net, "failed": f"timed out after {WORKER_TIMEOUT_S} s"}
     if completed.returncode != 0:
         lines = completed.stderr.strip().splitlines() or ["(no error output)"]
         return {"peer": peer, "net": net, "failed": f"exit {completed.returncode}: {lines[-1]}"}
@@ -483,6 +957,20 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def cpu_flags() -> str:
+    """The vector instruction sets the CPU reports (AVX2, AVX-512, FMA)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "amx_tile")
+                    return " ".join(flag for flag in wanted if flag in flags) or "none of note"
+    except OSError:
+        pass
+    return "unknown"
 
 
 def package_version(name: str) -> str:
@@ -510,23 +998,43 @@ def numpy_blas() -> str:
     return "; ".join(descriptions) or "none found"
 
 
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages (other work on a shared machine)."""
+    try:
+        return " ".join(f"{load:.2f}" for load in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def machine_description() -> list[tuple[str, str]]:
     """(label, value) pairs that say where the numbers were measured."""
     cores = os.cpu_count() or 0
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
+    compilers = ", ".join(name for name in ("gcc", "clang") if shutil.which(name)) or "none"
+    peers = ", ".join(
+        f"{name} {package_version(name)}"
+        for name in ("mygrad", "autograd", "micrograd", "tinygrad")
+    )
     rows = [
-        ("CPU", cpu_model()),
+        ("CPU", f"{cpu_model()} ({cpu_flags()})"),
         ("Cores", f"{cores} logical, {usable} usable by this process"),
         ("OS", f"{platform.system()} {platform.release()}"),
         ("Python", platform.python_version()),
         ("NumPy", np.__version__),
         ("NumPy BLAS", numpy_blas()),
-        ("PyTorch", f"{package_version('torch')} ({TORCH_THREADS} threads)"),
+        ("PyTorch", f"{package_version('torch')} ({THREAD_LIMIT or TORCH_THREADS} threads)"),
+        ("Other peers", peers),
+        ("C compilers", compilers),
     ]
     for name in BLAS_ENVIRONMENT:
         if name in os.environ:
             rows.append((name, os.environ[name]))
     return rows
+
+
+# --------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------
 
 
 def ratio(result: dict[str, Any], reference: dict[str, Any] | None) -> str:
@@ -536,38 +1044,50 @@ def ratio(result: dict[str, Any], reference: dict[str, Any] | None) -> str:
     return f"{result['rate'] / reference['rate']:.3g}x"
 
 
-def table_rows(results: list[dict[str, Any]]) -> list[list[str]]:
+def table_rows(results: list[dict[str, Any]], sgemm_peak: float) -> list[list[str]]:
     """Cells of the results table of one network, a header row first."""
-    unit = SPECS[results[0]["net"]].unit
+    net = results[0]["net"]
+    unit = SPECS[net].unit
+    with_flops = net == "mnist"
     by_peer = {result["peer"]: result for result in results}
     header = [
         "peer",
         f"{unit} (median)",
         "min - max",
-        "peak RSS MiB",
-        "threads",
         "vs torch",
         "vs numpy",
+        "peak RSS MiB",
+        "above imports MiB",
+        "threads",
+        "loss after warm-up",
         "final loss",
     ]
+    if with_flops:
+        header += ["matmul GFLOP/s", "of sgemm peak"]
     rows = [header]
     for result in results:
         if "rate" not in result:
             note = result.get("skipped") or result.get("failed") or "no result"
             rows.append([result["peer"], "not run: " + note] + [""] * (len(header) - 2))
             continue
-        rows.append(
-            [
-                result["peer"],
-                f"{result['rate']:,.0f}",
-                f"{min(result['block_rates']):,.0f} - {max(result['block_rates']):,.0f}",
-                f"{result['peak_rss_mib']:.0f}",
-                result["threads"],
-                ratio(result, by_peer.get("torch")),
-                ratio(result, by_peer.get("numpy")),
-                f"{result['final_loss']:.5g}",
+        row = [
+            result["peer"],
+            f"{result['rate']:,.0f}",
+            f"{min(result['block_rates']):,.0f} - {max(result['block_rates']):,.0f}",
+            ratio(result, by_peer.get("torch")),
+            ratio(result, by_peer.get("numpy")),
+            f"{result['peak_rss_mib']:.0f}",
+            f"{result['peak_rss_mib'] - result['baseline_rss_mib']:.0f}",
+            result["threads"],
+            f"{result['warmup_loss']:.5g}",
+            f"{result['final_loss']:.5g}",
+        ]
+        if with_flops:
+            row += [
+                f"{result['matmul_gflops']:.1f}",
+                f"{100 * result['matmul_gflops'] / sgemm_peak:.0f}%",
             ]
-        )
+        rows.append(row)
     return rows
 
 
@@ -608,23 +1128,66 @@ def method_note(quick: bool) -> str:
             f"{net}: {schedule.warmup_steps} warm-up steps, "
             f"median of {schedule.blocks} blocks of {schedule.steps_per_block} steps"
         )
+    for (peer, net, is_quick), schedule in PEER_SCHEDULES.items():
+        if is_quick == quick:
+            parts.append(
+                f"{peer} on {net}: {schedule.blocks} blocks of {schedule.steps_per_block} steps"
+            )
     return "; ".join(parts) + (" (--quick)" if quick else "")
+
+
+def sgemm_note(sgemm: dict[str, dict[int, float]]) -> str:
+    """The sgemm measurements, per size, before and after the peers ran."""
+    parts = []
+    for when, by_size in sgemm.items():
+        sizes = ", ".join(f"{n}: {gflops:.0f}" for n, gflops in by_size.items())
+        parts.append(f"{when} ({sizes})")
+    return "GFLOP/s by size n, " + "; ".join(parts)
 
 
 def write_markdown(
     path: Path,
     machine: list[tuple[str, str]],
     tables: dict[str, list[list[str]]],
+    sgemm: dict[str, dict[int, float]],
+    sgemm_peak: float,
     quick: bool,
+    command: str,
+    rounds: int,
 ) -> None:
     """Write the machine description and the tables as markdown."""
-    lines = ["### MLP training speed", ""]
+    lines = ["### MLP training speed", "", f"Command: `{command}`", ""]
     for net, rows in tables.items():
         lines += [f"**{SPECS[net].title}**", "", format_markdown_table(rows), ""]
-    lines.append(f"Method: {method_note(quick)}. Peak RSS is the whole worker process.")
+        if net == "mnist":
+            flops = matmul_flops(SPECS[net])
+            lines += [
+                f"Matmul work per step: {flops / 1e6:.1f} MFLOP (forward, weight gradients, "
+                "input gradients but the first layer's); the sgemm peak is "
+                f"{sgemm_peak:.0f} GFLOP/s.",
+                "",
+            ]
+    lines.append(
+        f"Method: {method_note(quick)}; {rounds} round(s), each peer in a fresh process per "
+        "round, every other round in reverse order, blocks of all rounds pooled. "
+        "Rates are medians over blocks on a shared, noisy "
+        "machine; min - max shows the spread. Peak RSS is the whole worker process; "
+        "'above imports' subtracts the peak RSS after the library's imports (so it holds "
+        "the data set, the model and the training)."
+    )
     lines.append("")
     lines += [f"- {label}: {value}" for label, value in machine]
+    lines.append(f"- sgemm (NumPy float32 matmul): {sgemm_note(sgemm)}")
+    lines.append("")
+    lines.append("Peers:")
+    lines.append("")
+    lines += [f"- `{peer}`: {note}" for peer, note in PEER_NOTES.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def shown_arguments(arguments: list[str]) -> list[str]:
+    """The command-line arguments as the markdown shows them: file names without folders."""
+    return [Path(argument).name if "/" in argument else argument for argument in arguments]
 
 
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -632,11 +1195,41 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="far fewer steps, for a quick check")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write markdown")
+    parser.add_argument(
+        "--peers", default=",".join(PEERS), help=f"comma-separated subset of {','.join(PEERS)}"
+    )
+    parser.add_argument(
+        "--nets", default=",".join(NETS), help=f"comma-separated subset of {','.join(NETS)}"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="cap every peer's thread pools (BLAS via threadpoolctl, PyTorch, tinygrad) at N; "
+        f"default: BLAS as it comes, PyTorch {TORCH_THREADS}",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        metavar="R",
+        help="run every peer R times (fresh processes, alternating order) and pool the "
+        "blocks (default 2, 1 with --quick)",
+    )
     parser.add_argument("--worker", choices=PEERS, help=argparse.SUPPRESS)
     parser.add_argument("--net", choices=NETS, help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if (arguments.worker is None) != (arguments.net is None):
         parser.error("--worker and --net go together")
+    for option in ("rounds", "threads"):
+        value = getattr(arguments, option)
+        if value is not None and value < 1:
+            parser.error(f"--{option} must be at least 1, got {value}")
+    for option, allowed in (("peers", PEERS), ("nets", NETS)):
+        chosen = [name for name in getattr(arguments, option).split(",") if name]
+        unknown = [name for name in chosen if name not in allowed]
+        if unknown or not chosen:
+            parser.error(f"--{option}: unknown {unknown or 'empty list'}; choose from {allowed}")
+        setattr(arguments, option, chosen)
     return arguments
 
 
@@ -644,34 +1237,62 @@ def main(argv: list[str] | None = None) -> int:
     """Run every peer on every network, print the tables, optionally write markdown."""
     arguments = parse_arguments(argv)
     if arguments.worker is not None:
+        if arguments.threads is not None:
+            limit_threads(arguments.threads)
         print(json.dumps(run_worker(arguments.worker, arguments.net, arguments.quick)))
         return 0
+    if arguments.threads is not None:  # the sgemm peak too
+        limit_threads(arguments.threads)
 
+    command = "python benchmarks/mlp_training.py " + " ".join(
+        shown_arguments(sys.argv[1:] if argv is None else argv)
+    )
     machine = machine_description()
+    machine.append(("Load average", f"{load_average()} at the start"))
     for label, value in machine:
-        print(f"{label + ':':<12} {value}")
-    print(f"Method:      {method_note(arguments.quick)}")
+        print(f"{label + ':':<13} {value}")
+    print(f"Method:       {method_note(arguments.quick)}")
+    sgemm = {"before": measure_sgemm(arguments.quick)}
+    print(f"sgemm:        {sgemm_note(sgemm)}")
+
+    rounds = arguments.rounds or (1 if arguments.quick else 2)
+    tables_results = {}
+    for net in arguments.nets:
+        print(f"\n{SPECS[net].title}")
+        by_round: dict[str, list[dict[str, Any]]] = {peer: [] for peer in arguments.peers}
+        for round_index in range(rounds):
+            # Every other round in reverse order, so no peer always follows the same one.
+            order = arguments.peers if round_index % 2 == 0 else arguments.peers[::-1]
+            for peer in order:
+                print(f"  round {round_index + 1}: {peer} ...", end="", flush=True)
+                result = run_in_subprocess(peer, net, arguments.quick, arguments.threads)
+                if "rate" in result:
+                    print(f" {result['rate']:,.0f} {result['unit']}")
+                else:
+                    print(" not run: " + (result.get("skipped") or result.get("failed", "?")))
+                by_round[peer].append(result)
+        results = [pool_rounds(by_round[peer]) for peer in arguments.peers]
+        for result in results:
+            if result.get("loss_dtype", "float32") != "float32":
+                print(f"  note: {result['peer']} computes its loss in {result['loss_dtype']}")
+        tables_results[net] = results
+
+    sgemm["after"] = measure_sgemm(arguments.quick)
+    sgemm_peak = max(g for by_size in sgemm.values() for g in by_size.values())
+    machine[-1] = ("Load average", f"{machine[-1][1]}, {load_average()} at the end")
+    print(f"\nsgemm:        {sgemm_note(sgemm)}; peak {sgemm_peak:.0f} GFLOP/s")
+    print(f"Load average: {machine[-1][1]}")
 
     tables = {}
-    for net in NETS:
-        print(f"\n{SPECS[net].title}")
-        results = []
-        for peer in PEERS:
-            print(f"  running {peer} ...", end="", flush=True)
-            result = run_in_subprocess(peer, net, arguments.quick)
-            if "rate" in result:
-                print(f" {result['rate']:,.0f} {result['unit']}")
-                if result["loss_dtype"] != "float32":
-                    print(f"  note: {peer} computes its loss in {result['loss_dtype']}")
-            else:
-                print(" not run: " + (result.get("skipped") or result.get("failed", "?")))
-            results.append(result)
-        tables[net] = table_rows(results)
-        print()
+    for net, results in tables_results.items():
+        tables[net] = table_rows(results, sgemm_peak)
+        print(f"\n{SPECS[net].title}\n")
         print(format_text_table(tables[net]))
 
     if arguments.markdown is not None:
-        write_markdown(arguments.markdown, machine, tables, arguments.quick)
+        write_markdown(
+            arguments.markdown, machine, tables, sgemm, sgemm_peak, arguments.quick, command, rounds
+        )
         print(f"\nMarkdown written to {arguments.markdown}")
     return 0
 
