@@ -49,8 +49,11 @@ def sgd(
             momentum_buffer = np.array(g, dtype=param.dtype)  # b_1 = g_1
         else:
             momentum_buffer *= momentum  # b_t = mu b_(t-1) + (1 - tau) g_t
-            np.multiply(g, 1 - dampening, out=tmp)
-            momentum_buffer += tmp
+            if dampening == 0:
+                momentum_buffer += g
+            else:
+                np.multiply(g, 1 - dampening, out=tmp)
+                momentum_buffer += tmp
         if nesterov:
             np.multiply(momentum_buffer, momentum, out=tmp)  # g_t + mu b_t
             g = np.add(g, tmp, out=g_buf)
