@@ -231,6 +231,14 @@ CASES = [
         lambda x, t: squared_error(x, t, mean=False, half=True),
         lambda x, t: ((x - t) ** 2).sum() / 2,
     ),
+    Case(
+        "sum_of_squares",
+        ((3, 2), (4,), (2, 2)),
+        lambda a, b, c: __import__("chainrule.autograd.ops").autograd.ops.SumOfSquares(0.3)(
+            a, b, c
+        ),
+        lambda a, b, c: 0.3 * ((a * a).sum() + (b * b).sum() + (c * c).sum()),
+    ),
     # compositions: fan-out and reuse of one value
     Case("fan_out", ((3,),), lambda a: a * a.exp() + a, lambda a: a * a.exp() + a),
     Case(

@@ -947,6 +947,24 @@ class SquaredError(Function):
         return dx, (-dx if self.needs_grad[1] else None)
 
 
+class SumOfSquares(Function):
+    """c * (sum of w^2 over every element of every input): the L2 penalty of many
+    weight matrices as one node.  d/dw = 2 c w for each input w."""
+
+    __slots__ = ("scale",)
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def forward(self, *ws: np.ndarray) -> np.ndarray:
+        total = sum(np.dot(w.ravel(), w.ravel()) for w in ws)
+        return np.asarray(total * self.scale, dtype=ws[0].dtype)
+
+    def backward(self, g: Any, out: Any, *ws: Any) -> tuple[Any, ...]:
+        factor = g * (2 * self.scale)
+        return tuple(w * factor if needed else None for w, needed in zip(ws, self.needs_grad))
+
+
 class BinaryCrossEntropy(Function):
     """Binary cross-entropy of probabilities x against targets t, elementwise:
 

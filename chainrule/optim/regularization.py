@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._tensor import Tensor
+from chainrule.autograd import ops
 from chainrule.optim.optimizer import is_real
 
 __all__ = ["is_bias", "penalized_parameters", "l2_penalty", "l1_penalty", "weight_decay_groups"]
@@ -100,17 +101,28 @@ def penalized_parameters(
 def _penalty(
     source: NamedParameters,
     strength: float,
-    term: Callable[[Tensor], Tensor],
+    total_of: Callable[[list[Tensor], float], Tensor],
     exclude: Callable[[str, Tensor], bool],
 ) -> Tensor:
+    """``total_of(weights, strength)`` over the penalized weights (0 if there are none)."""
     if not is_real(strength) or not strength >= 0:
         raise ValueError(f"strength must be a number >= 0, got {strength!r}")
-    weights = penalized_parameters(source, exclude)
+    weights = [w for _, w in penalized_parameters(source, exclude)]
     if not weights:
         return Tensor(np.array(0.0, dtype=np.float32))
-    total = term(weights[0][1])
-    for _, w in weights[1:]:
-        total = total + term(w)
+    return total_of(weights, strength)
+
+
+def _sum_of_squares(weights: list[Tensor], strength: float) -> Tensor:
+    """strength * sum_w sum(w^2), as one node of the graph."""
+    return ops.SumOfSquares(strength)(*weights)
+
+
+def _sum_of_absolute_values(weights: list[Tensor], strength: float) -> Tensor:
+    """strength * sum_w sum(|w|)."""
+    total = weights[0].abs().sum()
+    for w in weights[1:]:
+        total = total + w.abs().sum()
     return total * strength
 
 
@@ -148,7 +160,7 @@ def l2_penalty(
         0.5
     """
     factor = strength / 2 if half else strength
-    return _penalty(source, factor, lambda w: (w * w).sum(), exclude)
+    return _penalty(source, factor, _sum_of_squares, exclude)
 
 
 def l1_penalty(
@@ -180,7 +192,7 @@ def l1_penalty(
         >>> round(l1_penalty([("fc.weight", w)], 0.1).item(), 6)
         0.3
     """
-    return _penalty(source, strength, lambda w: w.abs().sum(), exclude)
+    return _penalty(source, strength, _sum_of_absolute_values, exclude)
 
 
 def weight_decay_groups(
