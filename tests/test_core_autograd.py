@@ -408,3 +408,8 @@ def test_grad_of_the_same_input_asked_twice() -> None:
     assert (g1.item(), g2.item(), g3.item()) == (3.0, 3.0, 12.0)
     g1.data += 1  # they do not share memory
     assert g2.item() == 3.0
+
+
+def test_a_dim_the_tensor_does_not_have_is_named() -> None:
+    with pytest.raises(IndexError, match=r"Sum: axis 5 is out of bounds .* shape \(2, 3\)"):
+        cr.zeros(2, 3).sum(dim=5)

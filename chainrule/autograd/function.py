@@ -155,6 +155,8 @@ def _op_error(op: Function, inputs: tuple[Tensor, ...], error: Exception) -> Exc
     shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
     hint = getattr(op, "shape_hint", "")
     message = f"{op.name}: cannot apply to input shapes {shapes}{hint}. NumPy said: {error}"
+    if isinstance(error, np.exceptions.AxisError):  # a dim that the tensor does not have
+        return IndexError(f"{op.name}: {error} (the tensor has shape {shapes})")
     if isinstance(error, IndexError):
         return IndexError(f"{op.name}: bad index for a tensor of shape {shapes}: {error}")
     return ShapeError(message)
