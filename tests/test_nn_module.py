@@ -365,3 +365,18 @@ def test_parameters_is_cheap_and_follows_changes() -> None:
     assert len(list(model.parameters())) == 4
     model[0].bias = None
     assert len(list(model.parameters())) == 3
+
+
+def test_forward_hooks_see_and_replace_outputs_and_go_away() -> None:
+    model = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
+    seen = []
+    watch = model[1].register_forward_hook(lambda m, inputs, out: seen.append(out.shape))
+    zero = model[0].register_forward_hook(lambda m, inputs, out: out * 0)
+    out = model(cr.ones(4, 2))
+    assert seen == [(4, 3)] and np.all(out.numpy() == 0)
+    assert type(model[1]).__name__ == "Tanh" and repr(model[1]) == "Tanh()"
+    watch.remove()
+    zero.remove()
+    assert type(model[0]) is nn.Linear and type(model[1]) is nn.Tanh
+    assert not np.all(model(cr.ones(1, 2)).numpy() == 0)
+    assert seen == [(4, 3)]

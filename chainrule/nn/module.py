@@ -94,12 +94,52 @@ def _as_array(value: Any, key: str) -> np.ndarray:
         ) from None
 
 
+class _HookHandle:
+    """What ``register_forward_hook`` returns: ``remove()`` takes the hook away."""
+
+    def __init__(self, module: Module, key: object) -> None:
+        self.module, self.key = module, key
+
+    def remove(self) -> None:
+        hooks = self.module.__dict__.get("_forward_hooks")
+        if hooks is None or self.key not in hooks:
+            return
+        del hooks[self.key]
+        if not hooks:  # back to the plain class: calls are forward again
+            del self.module.__dict__["_forward_hooks"]
+            object.__setattr__(self.module, "__class__", type(self.module).__bases__[0])
+
+
+_HOOKED_CLASSES: dict[type, type] = {}
+
+
+def _hooked_class(cls: type) -> type:
+    """``cls`` with a call that runs the module's forward hooks after forward."""
+    hooked = _HOOKED_CLASSES.get(cls)
+    if hooked is None:
+        plain_call = cls.__call__
+
+        def __call__(self: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N807
+            output = plain_call(self, *args, **kwargs)
+            for hook in list(self.__dict__["_forward_hooks"].values()):
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
+            return output
+
+        namespace = {"__call__": __call__, "__module__": cls.__module__, "__doc__": cls.__doc__}
+        hooked = type(cls.__name__, (cls,), namespace)
+        hooked.__qualname__ = cls.__qualname__
+        _HOOKED_CLASSES[cls] = hooked
+    return hooked
+
+
 class Module:
     """Base class of every layer and model.
 
     Subclasses call ``super().__init__()`` first, assign their parameters and
     sub-modules as attributes, and define ``forward``. Calling the module calls
-    ``forward`` directly (no hooks, nothing in between).
+    ``forward`` directly (nothing in between, until a forward hook is registered).
 
     Example::
 
@@ -139,11 +179,39 @@ class Module:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Calling a module IS its forward: a subclass that defines ``forward`` gets it as
-        # ``__call__`` too, so ``model(x)`` costs no extra call (PyTorch's hooks are not
-        # supported). A subclass that defines its own ``__call__`` keeps it.
+        # ``__call__`` too, so ``model(x)`` costs no extra call. A subclass that defines
+        # its own ``__call__`` keeps it (so do the hooked classes below).
         super().__init_subclass__(**kwargs)
         if "forward" in cls.__dict__ and "__call__" not in cls.__dict__:
             cls.__call__ = cls.__dict__["forward"]  # type: ignore[method-assign]
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple[Any, ...], Any], Any]) -> Any:
+        """Call ``hook(module, inputs, output)`` after every forward of this module.
+
+        A hook that returns something other than None replaces the output, as in
+        PyTorch. Hooks cost nothing while none is registered: the module is moved to a
+        subclass (same name) whose call runs forward and then the hooks, and moved back
+        when the last hook is removed.
+
+        Returns:
+            a handle whose ``remove()`` takes the hook away.
+
+        Example::
+
+            >>> seen = []
+            >>> handle = layer.register_forward_hook(lambda m, inputs, out: seen.append(out))
+            >>> _ = layer(x); handle.remove()
+        """
+        if not callable(hook):
+            raise TypeError(f"register_forward_hook() needs a callable, got {type(hook).__name__}")
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks is None:
+            hooks = {}
+            object.__setattr__(self, "_forward_hooks", hooks)
+            object.__setattr__(self, "__class__", _hooked_class(type(self)))
+        key = object()
+        hooks[key] = hook
+        return _HookHandle(self, key)
 
     # ------------------------------------------------------------- registration
 

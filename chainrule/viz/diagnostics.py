@@ -100,56 +100,34 @@ class LayerRecord:
     flags: list[str] = field(default_factory=list)
 
 
-# Modules make their ``forward`` their ``__call__`` (no hooks, for speed), so the only
-# way to see an activation module's output is to call a subclass that records it:
-# during a measured batch, each activation module's class is swapped for one.
-_RECORDING_CLASSES: dict[type, type] = {}
-_LAST_OUTPUT = "_chainrule_viz_output"
-
-
-def _recording_class(cls: type) -> type:
-    """A subclass of ``cls`` whose forward keeps its output on the instance."""
-    recording = _RECORDING_CLASSES.get(cls)
-    if recording is None:
-
-        def forward(self: Any, *args: Any, **kwargs: Any) -> Any:
-            out = cls.forward(self, *args, **kwargs)  # type: ignore[attr-defined]
-            object.__setattr__(self, _LAST_OUTPUT, np.asarray(out.data))
-            return out
-
-        namespace = {"forward": forward, "__module__": cls.__module__, "__doc__": cls.__doc__}
-        recording = type(cls.__name__, (cls,), namespace)
-        recording.__qualname__ = cls.__qualname__
-        _RECORDING_CLASSES[cls] = recording
-    return recording
-
-
 @contextlib.contextmanager
 def recording_activations(model: Any) -> Iterator[dict[str, tuple[str, np.ndarray]]]:
     """While active, keep the latest output of every activation module of ``model``.
 
-    Yields a dict module name -> (class name, output array), filled in when the
-    ``with`` block ends, from the forward passes run inside it.
+    Yields a dict module name -> (class name, output array), filled in by forward
+    hooks (``Module.register_forward_hook``) on the hidden activation modules.
     """
     seen: dict[str, tuple[str, np.ndarray]] = {}
-    swapped: list[tuple[str, Any, type]] = []
+    handles = []
     modules = list(model.named_modules()) if hasattr(model, "named_modules") else []
     # The model's last module is its output activation (a sigmoid giving probabilities
     # is meant to saturate once trained): only hidden layers are watched.
     hidden = modules[:-1] if len(modules) > 2 else modules
     for name, module in hidden:
-        cls = type(module)
-        if cls.__name__ in ACTIVATION_KINDS and cls not in _RECORDING_CLASSES.values():
-            module.__class__ = _recording_class(cls)
-            swapped.append((name, module, cls))
+        kind = type(module).__name__
+        if kind in ACTIVATION_KINDS:
+
+            def keep(
+                module: Any, inputs: Any, out: Any, name: str = name, kind: str = kind
+            ) -> None:
+                seen[name] = (kind, np.asarray(out.data))
+
+            handles.append(module.register_forward_hook(keep))
     try:
         yield seen
     finally:
-        for name, module, cls in swapped:
-            module.__class__ = cls
-            out = module.__dict__.pop(_LAST_OUTPUT, None)
-            if out is not None:
-                seen[name] = (cls.__name__, out)
+        for handle in handles:
+            handle.remove()
 
 
 class TrainingDiagnostics(Callback):
