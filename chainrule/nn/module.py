@@ -198,9 +198,12 @@ class Module:
 
         Example::
 
-            >>> seen = []
-            >>> handle = layer.register_forward_hook(lambda m, inputs, out: seen.append(out))
-            >>> _ = layer(x); handle.remove()
+            >>> layer, seen = Linear(2, 3), []
+            >>> handle = layer.register_forward_hook(lambda m, inputs, out: seen.append(out.shape))
+            >>> _ = layer(chainrule.ones(4, 2))
+            >>> handle.remove()
+            >>> seen
+            [(4, 3)]
         """
         if not callable(hook):
             raise TypeError(f"register_forward_hook() needs a callable, got {type(hook).__name__}")
