@@ -183,17 +183,11 @@ class BaseMLP(BaseEstimator):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         self._rng = np.random.default_rng(seed)
         activation = _activation_name(self.activation)
-        layers: list[nn.Module] = []
-        width = n_features
-        for size in self._hidden():
-            layers += [nn.Linear(width, size, dtype=dtype), nn.get_activation(activation)]
-            width = size
-        layers.append(nn.Linear(width, n_outputs, dtype=dtype))
-        for layer in layers:
-            if isinstance(layer, nn.Linear):
+        self.model_ = nn.mlp(n_features, self._hidden(), n_outputs, activation, dtype=dtype)
+        for layer in self.model_:
+            if isinstance(layer, nn.Linear):  # seeded by random_state, as sklearn's
                 init.xavier_uniform_(layer.weight, generator=self._rng)
                 init.zeros_(layer.bias)
-        self.model_ = nn.Sequential(*layers)
         self.n_layers_ = len(self._hidden()) + 2
         self.n_outputs_ = n_outputs
         self.n_iter_ = 0

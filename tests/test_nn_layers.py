@@ -169,3 +169,15 @@ def test_flatten_and_identity() -> None:
     assert nn.Flatten(0, 2)(x).shape == (24, 5)
     assert repr(nn.Flatten()) == repr(torch.nn.Flatten())
     assert nn.Identity(54, unused="x")(x) is x
+
+
+def test_mlp_builds_the_course_network_with_pytorchs_keys() -> None:
+    model = nn.mlp(2, [8, 4], 3, "tanh")
+    assert [type(m).__name__ for m in model] == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
+    assert list(model.state_dict()) == [
+        "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias",
+    ]
+    assert model(cr.ones(5, 2)).shape == (5, 3)
+    assert len(nn.mlp(3, [], 1)) == 1  # no hidden layer: a linear model
+    with pytest.raises(ValueError, match="unknown activation"):
+        nn.mlp(2, [4], 1, "nope")

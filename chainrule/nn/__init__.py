@@ -40,7 +40,7 @@ from chainrule.nn.activation import (
     Tanh,
     get_activation,
 )
-from chainrule.nn.containers import ModuleList, Sequential
+from chainrule.nn.containers import ModuleList, Sequential, mlp
 from chainrule.nn.layers import Dropout, Flatten, Identity, Linear, Maxout
 from chainrule.nn.loss import (
     LOSSES,
@@ -66,6 +66,7 @@ __all__ = [
     "Parameter",
     "IncompatibleKeys",
     "Sequential",
+    "mlp",
     "ModuleList",
     # layers
     "Identity",

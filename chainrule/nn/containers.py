@@ -18,7 +18,7 @@ from typing import Any
 
 from chainrule.nn.module import Module
 
-__all__ = ["Sequential", "ModuleList"]
+__all__ = ["Sequential", "ModuleList", "mlp"]
 
 
 class _Indexed(Module):
@@ -154,3 +154,45 @@ class ModuleList(_Indexed):
 
     def __add__(self, other: Iterable[Module]) -> ModuleList:
         return ModuleList([*self, *other])
+
+
+def mlp(
+    in_features: int,
+    hidden: Iterable[int],
+    out_features: int,
+    activation: str = "relu",
+    dtype: Any = None,
+) -> Sequential:
+    """A multilayer perceptron: ``Linear, activation, ..., Linear`` in a ``Sequential``.
+
+    ``mlp(2, [8, 8], 1, "tanh")`` is ``Sequential(Linear(2, 8), Tanh(), Linear(8, 8),
+    Tanh(), Linear(8, 1))``: the course's network, with its weights under PyTorch's keys
+    (``0.weight``, ``0.bias``, ``2.weight``, ...). The output layer has no activation
+    (a loss such as ``CrossEntropyLoss`` takes the raw scores).
+
+    Args:
+        in_features: inputs per sample.
+        hidden: the widths of the hidden layers (empty: a linear model).
+        out_features: outputs per sample.
+        activation: the hidden layers' activation, by name (see ``ACTIVATIONS``).
+        dtype: the weights' dtype (float32 by default).
+
+    Example::
+
+        >>> mlp(2, [4], 1, "tanh")
+        Sequential(
+          (0): Linear(in_features=2, out_features=4, bias=True)
+          (1): Tanh()
+          (2): Linear(in_features=4, out_features=1, bias=True)
+        )
+    """
+    from chainrule.nn.activation import get_activation
+    from chainrule.nn.layers import Linear
+
+    layers: list[Module] = []
+    width = in_features
+    for size in hidden:
+        layers += [Linear(width, size, dtype=dtype), get_activation(activation)]
+        width = size
+    layers.append(Linear(width, out_features, dtype=dtype))
+    return Sequential(*layers)

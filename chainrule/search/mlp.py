@@ -200,13 +200,7 @@ class MLPTrainFn:
         """``Linear(n_in, h1), act, ..., Linear(h_last, n_out)`` as an ``nn.Sequential``."""
         from chainrule import nn
 
-        layers: list[Any] = []
-        width = n_in
-        for size in options["hidden"]:
-            layers += [nn.Linear(width, size), nn.get_activation(options["activation"])]
-            width = size
-        layers.append(nn.Linear(width, n_out))
-        return nn.Sequential(*layers)
+        return nn.mlp(n_in, options["hidden"], n_out, options["activation"])
 
     def __call__(self, config: dict[str, Any], seed: int) -> dict[str, float]:
         import chainrule as cr

@@ -71,13 +71,7 @@ class MLPSpec:
                 f"unknown activation {self.activation!r}; choose one of "
                 f"{', '.join(sorted(nn.ACTIVATIONS))}"
             )
-        layers: list[Any] = []
-        width = self.input_size
-        for size in self.hidden_sizes:
-            layers += [nn.Linear(width, size), nn.ACTIVATIONS[self.activation]()]
-            width = size
-        layers.append(nn.Linear(width, self.output_size))
-        return nn.Sequential(*layers)
+        return nn.mlp(self.input_size, self.hidden_sizes, self.output_size, self.activation)
 
     def standardize(self, X: np.ndarray) -> np.ndarray:
         """The inputs as the network saw them in training: ``(X - mean) / std``, float32."""

@@ -85,13 +85,7 @@ def train_on_2d_data(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     cr.manual_seed(args.seed)
     X, y = generator(noise=args.noise, seed=args.seed)
     classes = int(y.max()) + 1
-    layers: list[nn.Module] = []
-    width = 2
-    for size in hidden:
-        layers += [nn.Linear(width, size), nn.get_activation(args.activation)]
-        width = size
-    layers.append(nn.Linear(width, classes))
-    model = nn.Sequential(*layers)
+    model = nn.mlp(2, hidden, classes, args.activation)
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     fit(
         model,
