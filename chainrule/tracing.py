@@ -142,6 +142,8 @@ class _Plan:
         self.requires = requires
 
         self.grad_slots = self.arg_slots + [slot for slot, t in self.externals if t.requires_grad]
+        # The outside tensors the replay node takes as inputs, for their gradients.
+        self.grad_externals = [t for _, t in self.externals if t.requires_grad]
         self.forward, self.backward = self._generate()
 
     def _generate(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
@@ -261,11 +263,7 @@ class CompiledFunction:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any) -> Tensor:
-        tensors = [a if isinstance(a, Tensor) else None for a in args]
-        key = tuple(
-            (t.shape, t.dtype.str, t.requires_grad) if t is not None else _constant_key(a)
-            for t, a in zip(tensors, args)
-        )
+        key = tuple([_key(a) for a in args])
         if key in self.eager_only:
             return self.fn(*args)
         plan = self.plans.get(key)
@@ -295,8 +293,7 @@ class CompiledFunction:
 
     def _replay(self, plan: _Plan, args: tuple[Any, ...]) -> Tensor:
         arg_tensors = [a for a in args if isinstance(a, Tensor)]
-        grad_externals = [t for _, t in plan.externals if t.requires_grad]
-        return _Replay(plan, len(arg_tensors))(*arg_tensors, *grad_externals)
+        return _Replay(plan, len(arg_tensors))(*arg_tensors, *plan.grad_externals)
 
     def _replay_checked(self, key: Hashable, plan: _Plan, args: tuple[Any, ...]) -> Tensor:
         """Replay, and compare once with an eager run drawing the same random numbers."""
@@ -323,8 +320,11 @@ class CompiledFunction:
         return replayed
 
 
-def _constant_key(value: Any) -> Hashable:
-    """Non-tensor arguments are part of the trace's key (they are baked in)."""
+def _key(value: Any) -> Hashable:
+    """What a new trace is made for: a tensor's shape, dtype and requires_grad, or the
+    value of any other argument (it is baked into the trace)."""
+    if isinstance(value, Tensor):
+        return (value.data.shape, value.data.dtype, value._requires_grad)
     if isinstance(value, np.ndarray):
         raise TypeError(
             "compile: pass arrays as tensors (chainrule.from_numpy(array)), so that each call "

@@ -102,10 +102,9 @@ def run_backward(
             if parents is None:
                 raise RuntimeError(FREED_GRAPH_MESSAGE)
             if node.uses_inputs:
-                versions = node.versions
-                for position, parent in enumerate(parents):
-                    if parent._version[0] != versions[position]:
-                        raise _modified_error(node, position, parent, versions[position])
+                for parent, version in zip(parents, node.versions):
+                    if parent._version[0] != version:
+                        raise _modified_error(node, parents, parent, version)
             if create_graph:
                 input_grads = _differentiable_vjp(node, g, parents)
             else:
@@ -164,12 +163,22 @@ class _Collector:
 
 
 def _tensor_class() -> type:
-    from chainrule._tensor import Tensor
+    """Tensor (imported when first needed: the tensor module imports this one)."""
+    global _TENSOR
+    if _TENSOR is None:
+        from chainrule._tensor import Tensor
 
-    return Tensor
+        _TENSOR = Tensor
+    return _TENSOR
 
 
-def _modified_error(node: Function, position: int, parent: Tensor, version: int) -> Exception:
+_TENSOR: type | None = None
+
+
+def _modified_error(
+    node: Function, parents: tuple[Tensor, ...], parent: Tensor, version: int
+) -> Exception:
+    position = next(i for i, p in enumerate(parents) if p is parent)
     return RuntimeError(
         f"One of the tensors needed to compute the gradient of {node.name} "
         f"(input {position}, shape {tuple(parent.shape)}) was modified in place "
