@@ -14,6 +14,8 @@ Peers (each the idiomatic training loop of its library; see ``PEER_NOTES``):
 * ``chainrule``: ``nn.Sequential``, an ``nn`` loss and ``optim.SGD``, eager;
 * ``chainrule-compiled``: the same, with the loss computation wrapped by
   ``chainrule.compile`` (traced on the first call, replayed afterwards);
+* ``chainrule-step``: the whole step (forward, backward, update) as one
+  ``chainrule.compile(loss_of, optimizer=...)`` call, like tinygrad's TinyJit step;
 * ``torch``: PyTorch eager (``nn.Sequential``, ``torch.optim.SGD``), 2 threads;
 * ``torch-compile``: the same, with the loss computation wrapped by ``torch.compile``;
 * ``mygrad``, ``autograd`` (HIPS): NumPy-backed autodiff libraries, SGD written out;
@@ -69,6 +71,7 @@ PEERS = (
     "numpy",
     "chainrule",
     "chainrule-compiled",
+    "chainrule-step",
     "torch",
     "torch-compile",
     "mygrad",
@@ -83,6 +86,7 @@ PEER_NOTES = {
     "numpy": "hand-written forward/backward, in-place SGD, float32",
     "chainrule": "nn.Sequential + nn loss + optim.SGD, eager",
     "chainrule-compiled": "as chainrule, loss computation under chainrule.compile",
+    "chainrule-step": "as chainrule, the whole step under chainrule.compile(..., optimizer=)",
     "torch": "nn.Sequential + nn loss + torch.optim.SGD, eager",
     "torch-compile": "as torch, loss computation under torch.compile (inductor)",
     "mygrad": "mygrad.Tensor ops, softmax_crossentropy, SGD on .data",
@@ -447,9 +451,10 @@ def chainrule_model(spec: NetSpec) -> Any:
 
 
 def make_chainrule_trainer(
-    spec: NetSpec, x: np.ndarray, y: np.ndarray, compiled: bool = False
+    spec: NetSpec, x: np.ndarray, y: np.ndarray, compiled: bool = False, whole_step: bool = False
 ) -> Trainer:
-    """chainrule, the idiomatic loop: zero_grad, loss of the model, backward, step."""
+    """chainrule, the idiomatic loop: zero_grad, loss of the model, backward, step
+    (with ``whole_step``, one compiled call does all of it)."""
     cr = import_chainrule()
     from chainrule import nn, optim
 
@@ -465,6 +470,19 @@ def make_chainrule_trainer(
 
     if compiled:
         loss_of = cr.compile(loss_of)
+    if whole_step:
+        train_step = cr.compile(loss_of, optimizer=optimizer)
+
+        def compiled_step(batch: slice) -> Any:
+            return train_step(cr.from_numpy(x[batch]), cr.from_numpy(y[batch]))
+
+        return Trainer(
+            step=compiled_step,
+            loss_value=lambda loss: loss.item(),
+            loss_dtype=lambda loss: str(loss.dtype),
+            version=getattr(cr, "__version__", "?"),
+            threads=blas_threads(),
+        )
 
     def step(batch: slice) -> Any:
         inputs, targets = cr.from_numpy(x[batch]), cr.from_numpy(y[batch])
@@ -486,6 +504,11 @@ def make_chainrule_trainer(
 def make_chainrule_compiled_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
     """chainrule with the loss computation under ``chainrule.compile``."""
     return make_chainrule_trainer(spec, x, y, compiled=True)
+
+
+def make_chainrule_step_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
+    """chainrule with the whole training step under ``chainrule.compile``."""
+    return make_chainrule_trainer(spec, x, y, whole_step=True)
 
 
 def make_torch_compile_trainer(spec: NetSpec, x: np.ndarray, y: np.ndarray) -> Trainer:
@@ -729,6 +752,7 @@ TRAINER_FACTORIES: dict[str, Callable[[NetSpec, np.ndarray, np.ndarray], Trainer
     "numpy": make_numpy_trainer,
     "chainrule": make_chainrule_trainer,
     "chainrule-compiled": make_chainrule_compiled_trainer,
+    "chainrule-step": make_chainrule_step_trainer,
     "torch": make_torch_trainer,
     "torch-compile": make_torch_compile_trainer,
     "mygrad": make_mygrad_trainer,
@@ -742,6 +766,7 @@ PEER_IMPORTS = {
     "numpy": (),
     "chainrule": ("chainrule", "chainrule.nn", "chainrule.optim"),
     "chainrule-compiled": ("chainrule", "chainrule.nn", "chainrule.optim"),
+    "chainrule-step": ("chainrule", "chainrule.nn", "chainrule.optim"),
     "torch": ("torch",),
     "torch-compile": ("torch", "torch._dynamo", "torch._inductor"),
     "mygrad": ("mygrad", "mygrad.nnet"),

@@ -51,10 +51,11 @@ import numpy as np
 
 from chainrule import random as _random
 from chainrule._tensor import Tensor
+from chainrule.autograd.engine import _owned
 from chainrule.autograd.function import Function, _grad_mode
 from chainrule.autograd.ops import sum_to_shape
 
-__all__ = ["compile", "CompiledFunction"]
+__all__ = ["compile", "CompiledFunction", "CompiledStep"]
 
 
 @dataclass
@@ -265,10 +266,10 @@ class CompiledFunction:
     def __call__(self, *args: Any) -> Tensor:
         key = tuple([_key(a) for a in args])
         if key in self.eager_only:
-            return self.fn(*args)
+            return self._finish_eager(self.fn(*args))
         plan = self.plans.get(key)
         if plan is None:
-            return self._trace(key, args)
+            return self._finish_eager(self._trace(key, args))
         if self.check and key not in self.checked:
             return self._replay_checked(key, plan, args)
         return self._replay(plan, args)
@@ -291,6 +292,10 @@ class CompiledFunction:
         self.plans[key] = _Plan(tracer, output)
         return output
 
+    def _finish_eager(self, output: Tensor) -> Tensor:
+        """What an eager run returns (here: the output itself, with its graph)."""
+        return output
+
     def _replay(self, plan: _Plan, args: tuple[Any, ...]) -> Tensor:
         arg_tensors = [a for a in args if isinstance(a, Tensor)]
         return _Replay(plan, len(arg_tensors))(*arg_tensors, *plan.grad_externals)
@@ -302,22 +307,77 @@ class CompiledFunction:
         replayed = self._replay(plan, args)
         generator.bit_generator.state = state
         eager = self.fn(*args)  # with its graph: it is the answer if the replay is wrong
+        if not self._agrees(key, eager, replayed.data):
+            return self._finish_eager(eager)
+        return replayed
+
+    def _agrees(self, key: Hashable, eager: Tensor, replayed: np.ndarray) -> bool:
+        """Whether a replay gave the eager result; if not, run eagerly from now on."""
         self.checked.add(key)
         tolerance = 1e-4 if replayed.dtype == np.float32 else 1e-9
-        if eager.shape != replayed.shape or not np.allclose(
-            eager.data, replayed.data, rtol=tolerance, atol=tolerance, equal_nan=True
+        if eager.shape == replayed.shape and np.allclose(
+            eager.data, replayed, rtol=tolerance, atol=tolerance, equal_nan=True
         ):
-            warnings.warn(
-                f"compile: replaying {getattr(self.fn, '__name__', 'the function')} did not "
-                "match running it; it reads data that does not come through its arguments, "
-                "or branches on values. It will run eagerly from now on.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-            self.eager_only.add(key)
-            self.plans.pop(key, None)
-            return eager
-        return replayed
+            return True
+        warnings.warn(
+            f"compile: replaying {getattr(self.fn, '__name__', 'the function')} did not "
+            "match running it; it reads data that does not come through its arguments, "
+            "or branches on values. It will run eagerly from now on.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+        self.eager_only.add(key)
+        self.plans.pop(key, None)
+        return False
+
+
+class CompiledStep(CompiledFunction):
+    """A whole training step: the loss function's forward and backward replayed, and
+    the optimizer's update, with no graph in between (``compile(fn, optimizer=...)``).
+
+    Each call sets every parameter's ``.grad`` to this step's gradient (it does not
+    add to what was there: the step zeroes first, as the usual loop does), runs
+    ``optimizer.step()``, and returns the loss as a tensor outside any graph.
+    """
+
+    def __init__(
+        self, fn: Callable[..., Tensor], optimizer: Any, max_traces: int = 16, check: bool = True
+    ):
+        super().__init__(fn, max_traces, check)
+        if not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
+            got = type(optimizer).__name__
+            raise TypeError(f"compile: optimizer must have step() and zero_grad(), got {got}")
+        self.optimizer = optimizer
+
+    def _finish_eager(self, output: Tensor) -> Tensor:
+        """The usual loop: zero the gradients, backward, update."""
+        self.optimizer.zero_grad()
+        output.backward()
+        self.optimizer.step()
+        return output.detach()
+
+    def _replay(self, plan: _Plan, args: tuple[Any, ...]) -> Tensor:
+        arg_tensors = [a for a in args if isinstance(a, Tensor)]
+        values = plan.forward([t.data for t in arg_tensors])
+        loss = values[plan.output_slot]
+        grads = plan.backward(values, np.ones(np.shape(loss), dtype=loss.dtype))
+        stored: set[int] = set()
+        for tensor, g in zip(arg_tensors + plan.grad_externals, grads):
+            if tensor._requires_grad:
+                tensor.grad = None if g is None else Tensor(_owned(g, stored))
+        self.optimizer.step()
+        return Tensor(loss)
+
+    def _replay_checked(self, key: Hashable, plan: _Plan, args: tuple[Any, ...]) -> Tensor:
+        """Compare the replayed forward once with an eager run; the step itself runs
+        eagerly this time (so the parameters are updated once either way)."""
+        generator = _random.default_generator()
+        state = generator.bit_generator.state
+        replayed = plan.forward([a.data for a in args if isinstance(a, Tensor)])
+        generator.bit_generator.state = state
+        eager = self.fn(*args)
+        self._agrees(key, eager, np.asarray(replayed[plan.output_slot]))
+        return self._finish_eager(eager)
 
 
 def _key(value: Any) -> Hashable:
@@ -341,7 +401,11 @@ def _key(value: Any) -> Hashable:
 
 
 def compile(  # noqa: A001  (the name users expect, as torch.compile)
-    fn: Callable[..., Tensor] | None = None, *, max_traces: int = 16, check: bool = True
+    fn: Callable[..., Tensor] | None = None,
+    *,
+    optimizer: Any = None,
+    max_traces: int = 16,
+    check: bool = True,
 ) -> Any:
     """Trace ``fn`` on its first call and replay the recorded ops on later calls.
 
@@ -350,10 +414,23 @@ def compile(  # noqa: A001  (the name users expect, as torch.compile)
 
     Args:
         fn: a function of tensors returning a tensor (typically the loss).
+        optimizer: make each call a whole training step: forward, backward into the
+            parameters' ``.grad`` and ``optimizer.step()``, returning the loss (with no
+            graph). Without it, the call returns the loss and ``backward()`` is yours.
         max_traces: how many traces (one per argument shapes/dtypes) to keep.
         check: compare the second call of each trace with an eager run, and fall back
             to eager execution (with a warning) if they differ.
+
+    Example::
+
+        >>> train_step = chainrule.compile(lambda x, y: loss_fn(model(x), y), optimizer=opt)
+        >>> for x, y in loader:
+        ...     loss = train_step(x, y)       # forward, backward and update
     """
-    if fn is None:
-        return lambda f: CompiledFunction(f, max_traces, check)
-    return CompiledFunction(fn, max_traces, check)
+
+    def make(f: Callable[..., Tensor]) -> CompiledFunction:
+        if optimizer is not None:
+            return CompiledStep(f, optimizer, max_traces, check)
+        return CompiledFunction(f, max_traces, check)
+
+    return make if fn is None else make(fn)

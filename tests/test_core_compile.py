@@ -163,3 +163,41 @@ def test_the_replay_is_straight_line_code_one_line_per_op() -> None:
         "Sum",
     ]
     assert "backward" in backward and "Tanh" in backward
+
+
+def test_a_compiled_training_step_follows_the_eager_loop() -> None:
+    from chainrule import nn, optim
+
+    def make() -> tuple[nn.Module, optim.SGD]:
+        cr.manual_seed(7)
+        model = nn.Sequential(nn.Linear(2, 6), nn.Tanh(), nn.Linear(6, 3))
+        return model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    rng = np.random.default_rng(0)
+    batches = [
+        (cr.tensor(rng.standard_normal((8, 2))), cr.tensor(rng.integers(0, 3, 8))) for _ in range(6)
+    ]
+    eager_model, eager_optimizer = make()
+    eager_losses = []
+    for x, y in batches:
+        eager_optimizer.zero_grad()
+        loss = nn.functional.cross_entropy(eager_model(x), y)
+        loss.backward()
+        eager_optimizer.step()
+        eager_losses.append(loss.item())
+
+    model, optimizer = make()
+    step = cr.compile(lambda x, y: nn.functional.cross_entropy(model(x), y), optimizer=optimizer)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses = [step(x, y).item() for x, y in batches]
+    np.testing.assert_allclose(losses, eager_losses, rtol=1e-5)
+    for ours, theirs in zip(model.parameters(), eager_model.parameters()):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+        assert ours.grad is not None  # the last step's gradient, as after the eager loop
+    assert not step(*batches[0]).requires_grad  # the step returns the loss, no graph
+
+
+def test_a_compiled_step_needs_an_optimizer_like_object() -> None:
+    with pytest.raises(TypeError, match="optimizer must have step"):
+        cr.compile(lambda x: x.sum(), optimizer=object())
