@@ -22,6 +22,12 @@ work exactly as in eager code.
         loss.backward()          # one node: replays the recorded backward pass
         optimizer.step()
 
+Or compile the whole training step, so that nothing but the ops and the update runs:
+
+    train_step = chainrule.compile(lambda x, y: F.mse_loss(model(x), y), optimizer=optimizer)
+    for x, y in loader:
+        loss = train_step(x, y)  # forward, backward into each .grad, optimizer.step()
+
 Limits (the price of replaying instead of re-running Python):
 
 * Data must come in through the arguments (tensors or arrays). Parameters and other
