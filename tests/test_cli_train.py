@@ -155,3 +155,23 @@ def test_evaluate_rejects_foreign_and_weights_only_files(tmp_path, capsys):
     assert _run(["evaluate", str(plain), "--dataset", "xor"]) == 2
     err = capsys.readouterr().err
     assert re.search(r"no architecture", err) and len(err.strip().splitlines()) == 1
+
+
+def test_diagnose_gives_the_courses_advice_for_dying_relus(capsys):
+    command = (
+        "train --dataset spiral --n 200 --hidden 16,16 --activation relu --optimizer sgd "
+        "--lr 3 --epochs 8 --verbose 0 --diagnose"
+    )
+    assert _main(command) == 0
+    output = capsys.readouterr().out
+    assert "units are dead" in output and "LeakyReLU" in output
+    assert "diagnostics of the last epoch:" in output
+
+
+def test_diagnose_is_quiet_on_a_healthy_network(capsys):
+    command = (
+        "train --dataset circle --n 200 --hidden 8 --activation tanh --optimizer adam "
+        "--lr 0.01 --epochs 5 --verbose 0 --diagnose"
+    )
+    assert _main(command) == 0
+    assert "no layer crossed a threshold" in capsys.readouterr().out

@@ -147,6 +147,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "best weights",
     )
     opt.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="check each layer's gradients and activations every epoch and print the "
+        "course's advice when one vanishes, explodes, dies or saturates",
+    )
+    opt.add_argument(
         "--no-standardize",
         dest="standardize",
         action="store_false",
@@ -244,6 +250,12 @@ def run(args: argparse.Namespace) -> int:
     if args.patience is not None:
         stopper = EarlyStopping("val_loss", patience=args.patience, restore_best_weights=True)
         callbacks.append(stopper)
+    diagnostics = None
+    if args.diagnose:
+        from chainrule.viz.diagnostics import TrainingDiagnostics
+
+        diagnostics = TrainingDiagnostics()
+        callbacks.append(diagnostics)
     regularization = {"l1": args.l1, "l2": args.l2}
     started = time.perf_counter()
     history = fit(
@@ -268,6 +280,12 @@ def run(args: argparse.Namespace) -> int:
             f"stopped early: the validation loss was best at epoch "
             f"{(stopper.best_epoch or 0) + 1} ({stopper.best:.4f}); kept those weights"
         )
+
+    if diagnostics is not None:
+        print("diagnostics of the last epoch:")
+        print(diagnostics.summary())
+        if not diagnostics.messages:
+            print("no layer crossed a threshold: no advice")
 
     results = {name: evaluate(model, loss, part, metrics) for name, part in data.items()}
     print(results_table(results, sizes))
