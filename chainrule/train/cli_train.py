@@ -245,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
     # ---- training
     from chainrule.train import EarlyStopping, evaluate, fit
 
-    callbacks = []
+    callbacks: list[Any] = []
     stopper = None
     if args.patience is not None:
         stopper = EarlyStopping("val_loss", patience=args.patience, restore_best_weights=True)
