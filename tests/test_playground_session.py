@@ -449,3 +449,20 @@ def test_clicked_points_survive_a_new_split_and_keep_the_task():
     assert session.task == Task("multiclass", 5)
     act(session, "set", settings={"noise": 10})  # a new data set drops the clicked points
     assert session.custom is None and len(session.X) == 500
+
+
+def test_frames_report_each_layers_health_with_the_courses_advice():
+    dying = Session.from_query("seed=3&dataset=spiral&activation=relu&learningRate=3")
+    for _ in range(30):
+        dying.train_epoch()
+    header, _ = unpack(dying.frame())
+    assert [layer["layer"] for layer in header["health"]] == [1, 2]
+    assert any(layer["problem"] == "dead" and layer["advice"] for layer in header["health"])
+    assert all(layer["gradNorm"] is None or layer["gradNorm"] >= 0 for layer in header["health"])
+
+    healthy = Session.from_query("seed=5")  # tanh, lr 0.03 on the circle
+    for _ in range(5):
+        healthy.train_epoch()
+    header, _ = unpack(healthy.frame())
+    assert all(layer["problem"] == "saturated" for layer in header["health"])
+    assert not any(layer["advice"] for layer in header["health"])

@@ -22,6 +22,7 @@ a softmax with the cross-entropy loss, whose gradient at the logits is p - e_y.
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -252,6 +253,31 @@ class Network:
             outputs.append(out.numpy())
         return outputs
 
+    def health(self, inputs: np.ndarray) -> list[dict[str, Any]]:
+        """Per hidden layer, on ``inputs``: the fraction of dead ReLU units or saturated
+        sigmoid/tanh outputs, the weights' last gradient norm, and the course's advice
+        where ``chainrule.viz.diagnostics`` would flag the layer."""
+        from chainrule.viz.diagnostics import check_activation
+
+        report = []
+        hidden = self.node_outputs(inputs)[:-1]
+        for layer, (activation, output, linear) in enumerate(
+            zip(self.activations, hidden, self.linears), start=1
+        ):
+            grad = linear.weight.grad
+            entry: dict[str, Any] = {
+                "layer": layer,
+                "gradNorm": _finite_or_none(grad),
+                "problem": None,
+                "fraction": None,
+                "advice": None,
+            }
+            checked = check_activation(type(activation).__name__, output)
+            if checked is not None:
+                entry["problem"], entry["fraction"], entry["advice"] = checked
+            report.append(entry)
+        return report
+
     # ---------------------------------------------------------- show the math
 
     def trace(self, point_inputs: np.ndarray, label: Any) -> dict[str, Any]:
@@ -342,3 +368,11 @@ def _derivative(activation: nn.Module | None, pre: cr.Tensor) -> list[float]:
         return [1.0] * a.shape[-1]
     (slope,) = cr.autograd.grad(activation(a).sum(), a)
     return slope.numpy()[0].tolist()
+
+
+def _finite_or_none(grad: Any) -> float | None:
+    """The norm of a gradient, or None when there is none or it is not finite (JSON)."""
+    if grad is None:
+        return None
+    norm = float(np.linalg.norm(grad.numpy()))
+    return norm if math.isfinite(norm) else None

@@ -572,6 +572,7 @@ class Session:
             "epoch": self.epoch,
             "epochs": self.epoch + self.position / max(len(self.order), 1),
             **{k: _finite_or_none(v) if isinstance(v, float) else v for k, v in metrics.items()},
+            "health": self.network.health(self.F_train) if len(self.F_train) else [],
             "weights": [_rounded(lin.weight.numpy()) for lin in linears],
             "biases": [_rounded(lin.bias.numpy()) for lin in linears],
             "grid": GRID,

@@ -39,7 +39,15 @@ import numpy as np
 
 from chainrule.train.callbacks import Callback, Logs
 
-__all__ = ["TrainingDiagnostics", "LayerRecord", "recording_activations", "ACTIVATION_KINDS"]
+__all__ = [
+    "TrainingDiagnostics",
+    "LayerRecord",
+    "recording_activations",
+    "ACTIVATION_KINDS",
+    "ADVICE",
+    "THRESHOLDS",
+    "check_activation",
+]
 
 
 def _dead_relu(out: np.ndarray) -> float:
@@ -65,6 +73,9 @@ ACTIVATION_KINDS: dict[str, tuple[str, Callable[[np.ndarray], float]]] = {
     "Tanh": ("saturated", _saturated_tanh),
 }
 
+# The fraction of units above which a layer is flagged (TrainingDiagnostics' defaults).
+THRESHOLDS = {"dead": 0.4, "saturated": 0.5}
+
 ADVICE = {
     "dead": "lower the learning rate, or use LeakyReLU / ELU, or He initialization",
     "saturated": (
@@ -83,6 +94,27 @@ ADVICE = {
     "update_high": "the learning rate is probably too high (a healthy ratio is about 1e-3)",
     "update_low": "the learning rate is probably too low (a healthy ratio is about 1e-3)",
 }
+
+
+def check_activation(kind: str, output: np.ndarray) -> tuple[str, float, str | None] | None:
+    """What an activation's output says about its layer, for ReLU, sigmoid and tanh.
+
+    Args:
+        kind: the activation module's class name ("ReLU", "Sigmoid", "Tanh").
+        output: its output on a batch, (samples, units).
+
+    Returns:
+        (problem, fraction, advice): "dead" or "saturated", the fraction of units (ReLU)
+        or outputs (sigmoid, tanh) affected, and the course's advice when the fraction
+        crosses ``THRESHOLDS`` (else None); None for other activations.
+    """
+    measured = ACTIVATION_KINDS.get(kind)
+    if measured is None:
+        return None
+    problem, measure = measured
+    fraction = measure(output)
+    advice = ADVICE[problem] if fraction > THRESHOLDS[problem] else None
+    return problem, fraction, advice
 
 
 @dataclass
@@ -159,8 +191,8 @@ class TrainingDiagnostics(Callback):
     def __init__(
         self,
         every: int = 1,
-        dead_threshold: float = 0.4,
-        saturated_threshold: float = 0.5,
+        dead_threshold: float = THRESHOLDS["dead"],
+        saturated_threshold: float = THRESHOLDS["saturated"],
         vanishing: float = 1e-6,
         exploding: float = 1e3,
         update_low: float = 1e-5,

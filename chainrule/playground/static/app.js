@@ -205,6 +205,7 @@ function drawPending() {
   app.net.update(frame);
   drawOutput();
   drawMetrics(frame);
+  drawHealth(frame);
 }
 
 function drawOutput() {
@@ -261,6 +262,31 @@ function drawLegend(task) {
       ctx.fillRect(x, 0, 1, canvas.height);
     }
     $("legend-text").textContent = task.kind === "binary" ? "class 0 (−1) … class 1 (+1)" : "−1 … +1";
+  }
+}
+
+// Per hidden layer: dead ReLUs or saturated sigmoid/tanh units, with the course's advice.
+function drawHealth(frame) {
+  const box = $("health");
+  const layers = frame.health || [];
+  const flagged = layers.filter((l) => l.advice);
+  const measured = layers.filter((l) => l.problem);
+  if (!measured.length) {
+    box.replaceChildren();
+    return;
+  }
+  const summary = measured
+    .map((l) => `layer ${l.layer}: ${Math.round(100 * l.fraction)}% ${l.problem}`)
+    .join(" · ");
+  box.replaceChildren();
+  const line = document.createElement("div");
+  line.textContent = `Health: ${summary}`;
+  box.append(line);
+  for (const l of flagged) {
+    const advice = document.createElement("div");
+    advice.className = "advice";
+    advice.textContent = `Layer ${l.layer}: ${Math.round(100 * l.fraction)}% of its units are ${l.problem}: ${l.advice}.`;
+    box.append(advice);
   }
 }
 
