@@ -130,13 +130,14 @@ def test_pick_data_play_pause_step_reset(page, server_url):
 
 def test_change_the_architecture_and_the_url_follows(page, server_url):
     load(page, server_url, "?seed=5")
-    assert page.locator(".node.hidden").count() == 6
+    wait_for(page, lambda: page.locator(".node.hidden").count() == 6, what="6 hidden neurons")
     by_id(page, "add-layer").click()
     wait_for(page, lambda: "networkShape=4,2,2" in page.url, what="a third layer")
     wait_for(page, lambda: page.locator(".node.hidden").count() == 8, what="8 hidden neurons")
     by_id(page, "add-neuron-3").click()
     wait_for(page, lambda: "networkShape=4,2,3" in page.url, what="a neuron more")
     by_id(page, "remove-layer").click()
+    wait_for(page, lambda: "networkShape=4,2&" in page.url, what="two layers left")
     by_id(page, "remove-layer").click()
     wait_for(page, lambda: "networkShape=4&" in page.url, what="one layer left")
     by_id(page, "activation").select_option("relu")
@@ -148,8 +149,9 @@ def test_change_the_architecture_and_the_url_follows(page, server_url):
     # The link reproduces the experiment: a new tab opens with the same settings.
     url = page.url
     load(page, url)
-    assert page.url == url and page.locator(".node.hidden").count() == 4
-    assert by_id(page, "learning-rate").input_value() == "0.3"
+    wait_for(page, lambda: page.locator(".node.hidden").count() == 4, what="4 hidden neurons")
+    assert page.url == url
+    wait_for(page, lambda: by_id(page, "learning-rate").input_value() == "0.3", what="lr 0.3")
 
 
 def test_upload_a_csv_and_a_bad_one(page, server_url, tmp_path):
