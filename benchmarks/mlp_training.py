@@ -473,24 +473,18 @@ def make_chainrule_trainer(
     if whole_step:
         train_step = cr.compile(loss_of, optimizer=optimizer)
 
-        def compiled_step(batch: slice) -> Any:
+        def step(batch: slice) -> Any:
             return train_step(cr.from_numpy(x[batch]), cr.from_numpy(y[batch]))
 
-        return Trainer(
-            step=compiled_step,
-            loss_value=lambda loss: loss.item(),
-            loss_dtype=lambda loss: str(loss.dtype),
-            version=getattr(cr, "__version__", "?"),
-            threads=blas_threads(),
-        )
+    else:
 
-    def step(batch: slice) -> Any:
-        inputs, targets = cr.from_numpy(x[batch]), cr.from_numpy(y[batch])
-        optimizer.zero_grad()
-        loss = loss_of(inputs, targets)
-        loss.backward()
-        optimizer.step()
-        return loss
+        def step(batch: slice) -> Any:
+            inputs, targets = cr.from_numpy(x[batch]), cr.from_numpy(y[batch])
+            optimizer.zero_grad()
+            loss = loss_of(inputs, targets)
+            loss.backward()
+            optimizer.step()
+            return loss
 
     return Trainer(
         step=step,
