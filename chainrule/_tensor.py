@@ -530,8 +530,9 @@ class Tensor:
         """Variance over ``dim``, with Bessel's ``correction`` (1) as in PyTorch."""
         axis = _reduction_axis(dim, axis)
         keep = _keep(keepdim, keepdims)
-        centred = self - self.mean(axis, keepdim=True)
-        count = self.data.size // max(self.mean(axis, keepdim=True).data.size, 1)
+        mean = self.mean(axis, keepdim=True)
+        centred = self - mean
+        count = self.data.size // max(mean.data.size, 1)
         return (centred * centred).sum(axis, keep) * (1.0 / max(count - correction, 1))
 
     def std(
