@@ -59,7 +59,7 @@ from chainrule import random as _random
 from chainrule._tensor import Tensor
 from chainrule.autograd.engine import _owned
 from chainrule.autograd.function import Function, _grad_mode
-from chainrule.autograd.ops import sum_to_shape
+from chainrule.autograd.ops import fit_gradient
 
 __all__ = ["compile", "CompiledFunction", "CompiledStep"]
 
@@ -159,7 +159,7 @@ class _Plan:
         ``plan.source`` shows them; they are what makes a replay cheap: no tensors,
         no graph, no engine, only the ops' own forward and backward calls.
         """
-        namespace: dict[str, Any] = {"_fit": _fit}
+        namespace: dict[str, Any] = {"fit_gradient": fit_gradient}
         forward = ["def forward(args):"]
         forward.append(f"    {_names(self.arg_slots, 'v')}, = args" if self.arg_slots else "")
         for slot, tensor in self.externals:
@@ -193,7 +193,7 @@ class _Plan:
                 if not needed:
                     continue
                 term = (
-                    f"_fit(d[{position}], shape{step.output}[{position}], "
+                    f"fit_gradient(d[{position}], shape{step.output}[{position}], "
                     f"dtype{step.output}[{position}])"
                 )
                 if slot in has_grad:
@@ -211,15 +211,6 @@ class _Plan:
 
 def _names(slots: Any, prefix: str) -> str:
     return ", ".join(f"{prefix}{slot}" for slot in slots)
-
-
-def _fit(g: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
-    """A gradient summed back to its input's shape and cast to its dtype."""
-    if g.shape != shape:
-        g = sum_to_shape(g, shape)
-    if g.dtype != dtype:
-        g = g.astype(dtype)
-    return g
 
 
 def _compile_source(source: str) -> Any:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from chainrule.autograd.function import Function, set_grad_enabled
-from chainrule.autograd.ops import sum_to_shape
+from chainrule.autograd.ops import fit_gradient
 
 if TYPE_CHECKING:
     from chainrule._tensor import Tensor
@@ -114,10 +114,7 @@ def run_backward(
                 if pg is None or not needed:
                     continue
                 data = parent.data
-                if pg.shape != data.shape:  # it was broadcast in the forward pass
-                    pg = sum_to_shape(pg, data.shape)
-                if pg.dtype != data.dtype:
-                    pg = pg.astype(data.dtype)
+                pg = fit_gradient(pg, data.shape, data.dtype)
                 if parent._node is None:
                     reach_leaf(parent, pg)
                 else:

@@ -46,6 +46,16 @@ def sum_to_shape(g: Any, shape: tuple[int, ...]) -> Any:
     return g.sum(axis=axes, keepdims=True).reshape(shape)
 
 
+def fit_gradient(g: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+    """A gradient made to match its input: summed back to ``shape`` where the input was
+    broadcast, and cast to the input's ``dtype``."""
+    if g.shape != shape:
+        g = sum_to_shape(g, shape)
+    if g.dtype != dtype:
+        g = g.astype(dtype)
+    return g
+
+
 def broadcast_to(g: Any, shape: tuple[int, ...]) -> Any:
     """Copy ``g`` along its size-1 axes to ``shape``."""
     if not _is_array(g):
