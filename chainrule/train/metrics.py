@@ -268,16 +268,9 @@ def _paired(output: Any, target: Any) -> tuple[np.ndarray, np.ndarray]:
     return out, tgt
 
 
-class MeanSquaredError(Metric):
-    """mse = (1/n) sum (output - target)^2 over all n elements.
+class _MeanError(Metric):
+    """The mean over all n elements of an error of (output - target)."""
 
-    Example::
-
-        >>> mean_squared_error(cr.tensor([1.0, 2.0]), cr.tensor([1.0, 4.0]))
-        2.0
-    """
-
-    name = "mse"
     higher_is_better = False
 
     def __init__(self) -> None:
@@ -290,14 +283,33 @@ class MeanSquaredError(Metric):
     def update(self, output: Any, target: Any) -> None:
         out, tgt = _paired(output, target)
         difference = out - tgt
-        self.sum += float(np.vdot(difference, difference))
+        self.sum += self.total_error(difference)
         self.count += difference.size
+
+    def total_error(self, difference: np.ndarray) -> float:
+        """The error summed over the elements."""
+        raise NotImplementedError
 
     def compute(self) -> float:
         return self.sum / self.count if self.count else float("nan")
 
 
-class MeanAbsoluteError(Metric):
+class MeanSquaredError(_MeanError):
+    """mse = (1/n) sum (output - target)^2 over all n elements.
+
+    Example::
+
+        >>> mean_squared_error(cr.tensor([1.0, 2.0]), cr.tensor([1.0, 4.0]))
+        2.0
+    """
+
+    name = "mse"
+
+    def total_error(self, difference: np.ndarray) -> float:
+        return float(np.vdot(difference, difference))
+
+
+class MeanAbsoluteError(_MeanError):
     """mae = (1/n) sum |output - target| over all n elements.
 
     Example::
@@ -307,22 +319,9 @@ class MeanAbsoluteError(Metric):
     """
 
     name = "mae"
-    higher_is_better = False
 
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.sum = 0.0
-        self.count = 0
-
-    def update(self, output: Any, target: Any) -> None:
-        out, tgt = _paired(output, target)
-        self.sum += float(np.abs(out - tgt).sum())
-        self.count += out.size
-
-    def compute(self) -> float:
-        return self.sum / self.count if self.count else float("nan")
+    def total_error(self, difference: np.ndarray) -> float:
+        return float(np.abs(difference).sum())
 
 
 class R2Score(Metric):
