@@ -289,14 +289,21 @@ def test_float32_parameters_and_state_stay_float32(name: str) -> None:
 
 
 def test_update_functions_work_on_plain_arrays() -> None:
-    """The pure update rule, without an optimizer: allocates its own scratch."""
+    """The pure update rule, without an optimizer: a whole group of arrays at once."""
     from chainrule.optim.sgd import sgd
 
-    param, grad = np.array([1.0, 2.0]), np.array([0.5, -0.5])
-    buf = sgd(param, grad, None, lr=0.1, momentum=0.9, dampening=0, weight_decay=0,
-              nesterov=False, maximize=False)  # fmt: skip
-    np.testing.assert_allclose(param, [0.95, 2.05])
-    np.testing.assert_allclose(buf, grad)  # b_1 = g_1
+    params = [np.array([1.0, 2.0]), np.array([[3.0]])]
+    grads = [np.array([0.5, -0.5]), np.array([[1.0]])]
+    buffers: list = [None, None]
+    sgd(params, grads, buffers, lr=0.1, momentum=0.9, dampening=0, weight_decay=0,
+        nesterov=False, maximize=False)  # fmt: skip
+    np.testing.assert_allclose(params[0], [0.95, 2.05])
+    np.testing.assert_allclose(params[1], [[2.9]])
+    np.testing.assert_allclose(buffers[0], grads[0])  # b_1 = g_1, stored into the list
+    assert buffers[0] is not grads[0]  # a copy: the next step changes it in place
+    sgd(params, grads, buffers, lr=0.1, momentum=0.9, dampening=0, weight_decay=0,
+        nesterov=False, maximize=False)  # fmt: skip
+    np.testing.assert_allclose(params[0], [0.95 - 0.1 * 1.9 * 0.5, 2.05 + 0.1 * 1.9 * 0.5])
 
 
 # ------------------------------------------------------------------- checkpoints
@@ -497,3 +504,25 @@ def test_optimizers_by_name() -> None:
         optim.get_optimizer("adam", params, lr=0.1, momentum=0.9)
     with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'; choose one of sgd, adam"):
         optim.get_optimizer("lbfgs", params, lr=0.1)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_updates_a_group_that_mixes_dtypes(momentum: float) -> None:
+    """The group-level SGD takes its scalars in the first parameter's dtype; a float64
+    parameter after a float32 one is still updated in float64, and vice versa."""
+    w32 = cr.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    w64 = cr.tensor(np.array([1.0, 2.0], dtype=np.float64) / 3, requires_grad=True)
+    opt = optim.SGD([w32, w64], lr=0.1, momentum=momentum, weight_decay=0.01)
+    start64 = w64.numpy().copy()
+    for _ in range(2):
+        opt.zero_grad()
+        ((w32 * w32).sum() + (w64 * w64).sum()).backward()
+        opt.step()
+    assert w32.dtype == np.float32 and w64.dtype == np.float64
+    # the same rule by hand, in float64
+    p, b = start64.copy(), None
+    for _ in range(2):
+        g = 2 * p + 0.01 * p
+        b = g if b is None else momentum * b + g
+        p = p - 0.1 * (b if momentum else g)
+    np.testing.assert_allclose(w64.numpy(), p, rtol=1e-15)

@@ -81,7 +81,9 @@ class Optimizer:
 
     A subclass sets ``option_checks`` (a table: option name -> check) and implements
     ``_init_state`` (the per-parameter buffers) and ``_update`` (one parameter's
-    update, a call to the pure update function of its module).
+    update, a call to the pure update function of its module), or, for a rule cheap
+    enough that the loop around it matters, ``_update_group`` (all parameters of a
+    group at once).
 
     Args:
         params: the tensors to optimize (each a leaf with ``requires_grad=True``), or
@@ -244,26 +246,39 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            names = group.get("param_names")
-            for i, p in enumerate(group["params"]):
-                if p.grad is None:
+            params, grads = [], []
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
                     continue
-                grad = p.grad.data
+                grad = grad.data
                 if grad.shape != p.data.shape:
-                    label = names[i] if names is not None else f"#{i}"
-                    raise ValueError(
-                        f"parameter {label} has shape {p.data.shape} but its .grad has shape "
-                        f"{grad.shape}"
-                    )
-                state = self.state.get(p)
-                if state is None:
-                    state = self._init_state(p.data, group)
-                    if state:  # as in PyTorch, a rule without state stores nothing
-                        self.state[p] = state
-                self._update(p.data, grad, state, group)
-                p._version[0] += 1  # an in-place change: stale graphs will notice
+                    raise _grad_shape_error(group, p, grad)
+                params.append(p)
+                grads.append(grad)
+                p._version[0] += 1  # about to change in place: stale graphs will notice
+            if params:
+                self._update_group(params, grads, group)
         self._step_count += 1
         return loss
+
+    def _update_group(
+        self, params: list[Tensor], grads: list[np.ndarray], group: dict[str, Any]
+    ) -> None:
+        """Update the parameters of one group that have a gradient, in place.
+
+        The default visits them one at a time (``_init_state`` on the first step, then
+        ``_update``). An optimizer whose rule is cheap overrides this to update the
+        whole group in one loop, as PyTorch's ``foreach`` implementations do: for
+        small networks, the Python around each parameter costs more than the update.
+        """
+        for p, grad in zip(params, grads):
+            state = self.state.get(p)
+            if state is None:
+                state = self._init_state(p.data, group)
+                if state:  # as in PyTorch, a rule without state stores nothing
+                    self.state[p] = state
+            self._update(p.data, grad, state, group)
 
     def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
         """The state of a parameter before its first update (buffers, step count)."""
@@ -369,6 +384,15 @@ class Optimizer:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _grad_shape_error(group: dict[str, Any], param: Tensor, grad: Any) -> ValueError:
+    index = next(i for i, p in enumerate(group["params"]) if p is param)
+    names = group.get("param_names")
+    label = names[index] if names is not None else f"#{index}"
+    return ValueError(
+        f"parameter {label} has shape {param.data.shape} but its .grad has shape {grad.shape}"
+    )
 
 
 def _split_names(params: Any) -> tuple[list[Any], list[str] | None]:

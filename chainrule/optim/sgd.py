@@ -9,19 +9,17 @@ import numpy as np
 from chainrule.optim.optimizer import (
     Optimizer,
     ParamsT,
-    effective_grad,
     is_bool,
     non_negative,
-    scratch,
 )
 
 __all__ = ["SGD", "sgd"]
 
 
 def sgd(
-    param: np.ndarray,
-    grad: np.ndarray,
-    momentum_buffer: np.ndarray | None,
+    params: list[np.ndarray],
+    grads: list[np.ndarray],
+    momentum_buffers: list[np.ndarray | None],
     *,
     lr: float,
     momentum: float,
@@ -29,39 +27,48 @@ def sgd(
     weight_decay: float,
     nesterov: bool,
     maximize: bool,
-    work: list[np.ndarray] | None = None,
-) -> np.ndarray | None:
-    """One SGD update of ``param``, in place (the rule is in ``SGD``'s docstring).
+) -> None:
+    """One SGD update of every array in ``params``, in place (the rule is in ``SGD``'s
+    docstring).
+
+    All the parameters of a group are updated in one call, so that the options are
+    read once and the loop is all that runs per parameter (for a small network the
+    Python around each update costs more than the update itself).
 
     Args:
-        param, grad: the parameter's values (changed in place) and its gradient.
-        momentum_buffer: b from the previous step, or None on the first step.
-        work: two scratch arrays shaped like ``param`` (allocated if None).
-
-    Returns:
-        the momentum buffer b_t (a new array on the first step, else the same one),
-        or None when ``momentum`` is 0.
+        params, grads: the parameters' values (changed in place) and their gradients.
+        momentum_buffers: b from the previous step for each parameter, or None on its
+            first step; new buffers are stored into this list. Unused when
+            ``momentum`` is 0.
     """
-    g_buf, tmp = scratch(param, work, 2)
-    g = effective_grad(param, grad, weight_decay, maximize, out=g_buf)
-    if momentum != 0:
-        if momentum_buffer is None:
-            momentum_buffer = np.array(g, dtype=param.dtype)  # b_1 = g_1
-        else:
-            momentum_buffer *= momentum  # b_t = mu b_(t-1) + (1 - tau) g_t
-            if dampening == 0:
-                momentum_buffer += g
+    if not params:
+        return
+    # The options as NumPy scalars of the parameters' dtype: multiplying an array by
+    # one is cheaper than by a Python float, which NumPy converts on every call.
+    dtype = params[0].dtype
+    rate = np.asarray(lr, dtype=dtype)
+    if momentum == 0 and weight_decay == 0 and not maximize:  # plain SGD
+        for param, grad in zip(params, grads):
+            if param.dtype != dtype:  # a group mixing dtypes: plain floats for the others
+                rate = lr  # type: ignore[assignment]
+            param -= np.multiply(grad, rate)
+        return
+    mu, decay = np.asarray(momentum, dtype=dtype), np.asarray(weight_decay, dtype=dtype)
+    for i, (param, grad) in enumerate(zip(params, grads)):
+        if param.dtype != dtype:
+            rate, mu, decay = lr, momentum, weight_decay  # type: ignore[assignment]
+        g = -grad if maximize else grad
+        if weight_decay != 0:
+            g = g + np.multiply(param, decay)
+        if momentum != 0:
+            buffer = momentum_buffers[i]
+            if buffer is None:
+                buffer = momentum_buffers[i] = np.array(g, dtype=param.dtype)  # b_1 = g_1
             else:
-                np.multiply(g, 1 - dampening, out=tmp)
-                momentum_buffer += tmp
-        if nesterov:
-            np.multiply(momentum_buffer, momentum, out=tmp)  # g_t + mu b_t
-            g = np.add(g, tmp, out=g_buf)
-        else:
-            g = momentum_buffer
-    np.multiply(g, lr, out=tmp)
-    param -= tmp
-    return momentum_buffer
+                buffer *= mu  # b_t = mu b_(t-1) + (1 - tau) g_t
+                buffer += g if dampening == 0 else (1 - dampening) * g
+            g = g + np.multiply(buffer, mu) if nesterov else buffer
+        param -= np.multiply(g, rate)
 
 
 class SGD(Optimizer):
@@ -148,24 +155,25 @@ class SGD(Optimizer):
                 f"momentum={group['momentum']}, dampening={group['dampening']}"
             )
 
-    def _init_state(self, param: np.ndarray, group: dict[str, Any]) -> dict[str, Any]:
-        # The buffer starts as the first gradient (PyTorch's rule), so it is made then.
-        return {"momentum_buffer": None} if group["momentum"] != 0 else {}
-
-    def _update(
-        self, param: np.ndarray, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    def _update_group(
+        self, params: list[Any], grads: list[np.ndarray], group: dict[str, Any]
     ) -> None:
-        buffer = sgd(
-            param,
-            grad,
-            state.get("momentum_buffer"),
+        buffers: list[np.ndarray | None] = [None] * len(params)
+        with_momentum = group["momentum"] != 0
+        if with_momentum:  # the buffer starts as the first gradient (PyTorch's rule)
+            states = [self.state.setdefault(p, {"momentum_buffer": None}) for p in params]
+            buffers = [state.get("momentum_buffer") for state in states]
+        sgd(
+            [p.data for p in params],
+            grads,
+            buffers,
             lr=group["lr"],
             momentum=group["momentum"],
             dampening=group["dampening"],
             weight_decay=group["weight_decay"],
             nesterov=group["nesterov"],
             maximize=group["maximize"],
-            work=self._work(param),
         )
-        if group["momentum"] != 0:
-            state["momentum_buffer"] = buffer
+        if with_momentum:
+            for state, buffer in zip(states, buffers):
+                state["momentum_buffer"] = buffer
