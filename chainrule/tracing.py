@@ -151,32 +151,51 @@ class _Plan:
         self.grad_slots = self.arg_slots + [slot for slot, t in self.externals if t.requires_grad]
         # The outside tensors the replay node takes as inputs, for their gradients.
         self.grad_externals = [t for _, t in self.externals if t.requires_grad]
-        self.forward, self.backward = self._generate()
+        output_value = tracer.alive[self.output_slot]
+        self.seed = np.ones(output_value.shape, dtype=output_value.dtype)  # d output/d output
 
-    def _generate(self) -> tuple[Callable[..., Any], Callable[..., Any]]:
-        """Write the replay as two straight-line Python functions, one line per op.
+        # The replay is generated Python (``plan.source``). Until the first backward has
+        # run, every gradient goes through fit_gradient (sum back to the input's shape,
+        # cast to its dtype) and the plan notes which of them changed anything; then it
+        # writes the backward again with only those calls (shapes and dtypes are fixed
+        # for a trace, so the others would do nothing on every later call).
+        self.namespace: dict[str, Any] = {"fit_gradient": fit_gradient, "probe": self._probe}
+        self.fits: set[int] = set()
+        self.specialized = False
+        # For a compiled step: the gradients that must be copied before they become a
+        # .grad, because the replay hands out an array twice or a view of another one
+        # (the same on every call of a trace). Found on the first replay.
+        self.grad_copies: list[int] | None = None
+        self.checked = False  # whether a replay was compared with an eager run
+        self._write(fits=None)
 
-        ``plan.source`` shows them; they are what makes a replay cheap: no tensors,
-        no graph, no engine, only the ops' own forward and backward calls.
-        """
-        namespace: dict[str, Any] = {"fit_gradient": fit_gradient}
-        forward = ["def forward(args):"]
-        forward.append(f"    {_names(self.arg_slots, 'v')}, = args" if self.arg_slots else "")
+    def _forward_lines(self) -> list[str]:
+        """Run the recorded ops, one line each, into the variables v0, v1, ..."""
+        namespace = self.namespace
+        lines = [f"    {_names(self.arg_slots, 'v')}, = args"] if self.arg_slots else []
         for slot, tensor in self.externals:
             namespace[f"external{slot}"] = tensor
-            forward.append(f"    v{slot} = external{slot}.data")
+            lines.append(f"    v{slot} = external{slot}.data")
         for step in self.steps:
             namespace[f"forward{step.output}"] = step.op.forward
-            forward.append(
+            lines.append(
                 f"    v{step.output} = forward{step.output}({_names(step.inputs, 'v')})"
                 f"  # {step.op.name}"
             )
-        forward.append(f"    return [{_names(range(self.n_slots), 'v')}]")
+        return lines
 
-        # Backward: only the steps the output's gradient reaches, in reverse order.
-        backward = ["def backward(values, g):", f"    {_names(range(self.n_slots), 'v')}, = values"]
-        backward.append(f"    g{self.output_slot} = g")
+    def _backward_lines(self, fits: set[int] | None) -> tuple[list[str], str]:
+        """The ops' vector-Jacobian products in reverse order, from the output's gradient
+        in g; only the steps the output's gradient reaches. Returns the lines and the
+        tuple of the gradients of ``grad_slots``.
+
+        ``fits``: which gradient terms need fit_gradient (None: all of them, through
+        ``probe``, which records the ones that changed something).
+        """
+        namespace = self.namespace
+        lines = [f"    g{self.output_slot} = g"]
         has_grad = {self.output_slot}
+        term = 0
         for step in reversed(self.steps):
             if step.output not in has_grad or not self.requires[step.output]:
                 continue
@@ -185,28 +204,71 @@ class _Plan:
             namespace[f"shape{step.output}"] = [self.shapes[i] for i in step.inputs]
             namespace[f"dtype{step.output}"] = [self.dtypes[i] for i in step.inputs]
             out = f"v{step.output}" if op.uses_output else "None"
-            backward.append(
+            lines.append(
                 f"    d = backward{step.output}(g{step.output}, {out}, "
                 f"{_names(step.inputs, 'v')})  # {op.name}"
             )
             for position, (slot, needed) in enumerate(zip(step.inputs, op.needs_grad)):
                 if not needed:
                     continue
-                term = (
-                    f"fit_gradient(d[{position}], shape{step.output}[{position}], "
-                    f"dtype{step.output}[{position}])"
-                )
-                if slot in has_grad:
-                    backward.append(f"    g{slot} = g{slot} + {term}")
+                where = f"shape{step.output}[{position}], dtype{step.output}[{position}]"
+                if fits is None:
+                    value = f"probe({term}, d[{position}], {where})"
+                elif term in fits:
+                    value = f"fit_gradient(d[{position}], {where})"
                 else:
-                    backward.append(f"    g{slot} = {term}")
+                    value = f"d[{position}]"
+                term += 1
+                if slot in has_grad:
+                    lines.append(f"    g{slot} = g{slot} + {value}")
+                else:
+                    lines.append(f"    g{slot} = {value}")
                     has_grad.add(slot)
         results = [f"g{slot}" if slot in has_grad else "None" for slot in self.grad_slots]
-        backward.append(f"    return ({', '.join(results)}{',' if len(results) == 1 else ''})")
+        return lines, f"({', '.join(results)}{',' if len(results) == 1 else ''})"
 
-        self.source = "\n".join(line for line in forward if line) + "\n\n" + "\n".join(backward)
-        exec(_compile_source(self.source), namespace)  # our own generated code, nothing else
-        return namespace["forward"], namespace["backward"]
+    def _write(self, fits: set[int] | None) -> None:
+        """Generate ``forward``, ``backward`` and ``step`` (both in one call)."""
+        forward = self._forward_lines()
+        backward, gradients = self._backward_lines(fits)
+        values = f"[{_names(range(self.n_slots), 'v')}]"
+        self.source = "\n".join(
+            ["def forward(args):", *forward, f"    return {values}", ""]
+            + ["def backward(values, g):", f"    {values[1:-1]}, = values", *backward]
+            + [f"    return {gradients}"]
+        )
+        step = "\n".join(
+            ["def step(args, g):", *forward, *backward]
+            + [f"    return v{self.output_slot}, {gradients}"]
+        )
+        namespace = self.namespace
+        exec(_compile_source(self.source + "\n\n" + step), namespace)  # our generated code
+        self.forward = namespace["forward"]
+        self._backward = namespace["backward"]
+        self._step = namespace["step"]
+
+    def _probe(self, term: int, g: Any, shape: tuple[int, ...], dtype: np.dtype) -> Any:
+        fitted = fit_gradient(g, shape, dtype)
+        if fitted is not g:
+            self.fits.add(term)
+        return fitted
+
+    def backward(self, values: list[Any], g: Any) -> tuple[Any, ...]:
+        """The gradients of ``grad_slots``, given the forward's values and the
+        output's gradient g."""
+        grads = self._backward(values, g)
+        if not self.specialized:
+            self.specialized = True
+            self._write(self.fits)
+        return grads
+
+    def step(self, arrays: list[np.ndarray]) -> tuple[Any, tuple[Any, ...]]:
+        """Forward and backward (from a gradient of 1) in one call: the output's value
+        and the gradients of ``grad_slots``."""
+        if not self.specialized:
+            values = self.forward(arrays)
+            return values[self.output_slot], self.backward(values, self.seed)
+        return self._step(arrays, self.seed)
 
 
 def _names(slots: Any, prefix: str) -> str:
@@ -241,6 +303,8 @@ class _Replay(Function):
             raise RuntimeError(
                 "compile: create_graph=True is not supported through a compiled function"
             )
+        if self.values is None:
+            raise RuntimeError("compile: the replay's values were already freed by a backward")
         return self.plan.backward(self.values, g)
 
     def release(self) -> None:
@@ -256,19 +320,21 @@ class CompiledFunction:
         self.max_traces = max_traces
         self.check = check
         self.plans: dict[Hashable, _Plan] = {}
-        self.checked: set[Hashable] = set()
         self.eager_only: set[Hashable] = set()
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any) -> Tensor:
         key = tuple([_key(a) for a in args])
+        plan = self.plans.get(key)
+        if plan is not None and plan.checked:  # the usual case, once warmed up
+            return self._replay(plan, args)
         if key in self.eager_only:
             return self._finish_eager(self.fn(*args))
-        plan = self.plans.get(key)
         if plan is None:
             return self._finish_eager(self._trace(key, args))
-        if self.check and key not in self.checked:
+        if self.check:
             return self._replay_checked(key, plan, args)
+        plan.checked = True
         return self._replay(plan, args)
 
     def _trace(self, key: Hashable, args: tuple[Any, ...]) -> Tensor:
@@ -304,13 +370,13 @@ class CompiledFunction:
         replayed = self._replay(plan, args)
         generator.bit_generator.state = state
         eager = self.fn(*args)  # with its graph: it is the answer if the replay is wrong
-        if not self._agrees(key, eager, replayed.data):
+        if not self._agrees(key, plan, eager, replayed.data):
             return self._finish_eager(eager)
         return replayed
 
-    def _agrees(self, key: Hashable, eager: Tensor, replayed: np.ndarray) -> bool:
+    def _agrees(self, key: Hashable, plan: _Plan, eager: Tensor, replayed: np.ndarray) -> bool:
         """Whether a replay gave the eager result; if not, run eagerly from now on."""
-        self.checked.add(key)
+        plan.checked = True
         tolerance = 1e-4 if replayed.dtype == np.float32 else 1e-9
         if eager.shape == replayed.shape and np.allclose(
             eager.data, replayed, rtol=tolerance, atol=tolerance, equal_nan=True
@@ -355,13 +421,21 @@ class CompiledStep(CompiledFunction):
 
     def _replay(self, plan: _Plan, args: tuple[Any, ...]) -> Tensor:
         arg_tensors = [a for a in args if isinstance(a, Tensor)]
-        values = plan.forward([t.data for t in arg_tensors])
-        loss = values[plan.output_slot]
-        grads = plan.backward(values, np.ones(np.shape(loss), dtype=loss.dtype))
-        stored: set[int] = set()
-        for tensor, g in zip(arg_tensors + plan.grad_externals, grads):
+        loss, grads = plan.step([t.data for t in arg_tensors])
+        copies = plan.grad_copies
+        if copies is None:  # first replay: which gradients are not the replay's own arrays
+            stored: set[int] = set()
+            copies = plan.grad_copies = [
+                i for i, g in enumerate(grads) if g is not None and _owned(g, stored) is not g
+            ]
+        if copies:  # a shared or borrowed array: its .grad gets its own copy
+            grads = tuple([np.array(g) if i in copies else g for i, g in enumerate(grads)])
+        for tensor, g in zip(plan.grad_externals, grads[len(arg_tensors) :]):
+            tensor.grad = None if g is None else Tensor(g)
+        for i, tensor in enumerate(arg_tensors):
             if tensor._requires_grad:
-                tensor.grad = None if g is None else Tensor(_owned(g, stored))
+                g = grads[i]
+                tensor.grad = None if g is None else Tensor(g)
         self.optimizer.step()
         return Tensor(loss)
 
@@ -373,7 +447,7 @@ class CompiledStep(CompiledFunction):
         replayed = plan.forward([a.data for a in args if isinstance(a, Tensor)])
         generator.bit_generator.state = state
         eager = self.fn(*args)
-        self._agrees(key, eager, np.asarray(replayed[plan.output_slot]))
+        self._agrees(key, plan, eager, np.asarray(replayed[plan.output_slot]))
         return self._finish_eager(eager)
 
 

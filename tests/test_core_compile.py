@@ -201,3 +201,46 @@ def test_a_compiled_training_step_follows_the_eager_loop() -> None:
 def test_a_compiled_step_needs_an_optimizer_like_object() -> None:
     with pytest.raises(TypeError, match="optimizer must have step"):
         cr.compile(lambda x: x.sum(), optimizer=object())
+
+
+def test_after_the_first_backward_only_the_needed_fits_remain() -> None:
+    """The probing backward notes which gradients needed summing back to shape (the
+    broadcast bias here) or a cast; the rewritten replay keeps only those, and still
+    gives eager's gradients."""
+    params = make_mlp()
+    rng = np.random.default_rng(3)
+    compiled = cr.compile(lambda x, y: mlp_loss(params, x, y))
+    x, y = cr.tensor(rng.standard_normal((10, 2))), cr.tensor(rng.standard_normal((10, 1)))
+    compiled(x, y).backward()  # trace (eager)
+    gradients(params)
+    (plan,) = compiled.plans.values()
+    assert "probe(" in plan.source
+    for _ in range(3):
+        eager = mlp_loss(params, x, y)
+        eager.backward()
+        expected = gradients(params)
+        compiled(x, y).backward()
+        for ours, theirs in zip(gradients(params), expected):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-9)
+    assert "probe(" not in plan.source
+    # h @ w2.T + b2 broadcasts b2 over the batch: its gradient is summed back, once.
+    assert plan.source.count("fit_gradient(") == 1
+
+
+def test_a_compiled_step_gives_every_parameter_its_own_gradient_array() -> None:
+    """Add hands its upstream gradient to both inputs; each .grad must still own its
+    array (a later in-place change to one must not change the other)."""
+    from chainrule import optim
+
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    b = cr.tensor([3.0, 4.0], requires_grad=True)
+    optimizer = optim.SGD([a, b], lr=0.1)
+    step = cr.compile(lambda x: ((a + b) * x).sum(), optimizer=optimizer)
+    x = cr.tensor([1.0, 1.0])
+    for _ in range(4):
+        step(x)
+        assert a.grad is not None and b.grad is not None
+        assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data.fill(0)
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(a.numpy(), [1.0 - 0.4, 2.0 - 0.4], rtol=1e-6)
