@@ -31,7 +31,9 @@ Or compile the whole training step, so that nothing but the ops and the update r
 Limits (the price of replaying instead of re-running Python):
 
 * Data must come in through the arguments (tensors or arrays). Parameters and other
-  tensors the function reads from outside are read afresh on every call.
+  tensors the function reads from outside are read afresh on every call; their values
+  may change, their shapes and dtypes may not (replace a parameter by one of another
+  shape, and compile the function again).
 * Python control flow is frozen at the trace: an ``if`` on a tensor's value, a loop
   whose length depends on data, ``model.train()``/``model.eval()`` switches inside.
   Compile separate functions for training and evaluation.
