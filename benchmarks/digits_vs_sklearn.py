@@ -27,13 +27,15 @@ weights for a constant learning rate. The two Adams differ only in where epsilon
 (scikit-learn folds the bias corrections into the step size).
 
 Rows: scikit-learn's ``fit``; chainrule's ``fit`` (``chainrule.train.fit``: batching,
-shuffling, loss bookkeeping); chainrule's explicit loop (``zero_grad / forward / loss
-/ backward / step``, no callbacks or metrics); and the same loop with the loss
-computation under ``chainrule.compile``. Each run trains from a new seed; runs of the
-peers are interleaved, after one warm-up run each. Reported: test accuracy (median
-and range over runs), training time (median and range), speed relative to
-scikit-learn (its median time over the peer's) and the accuracy difference. NumPy's
-BLAS threads are not limited (all peers use the same BLAS).
+shuffling, loss bookkeeping), and the same with ``compile=True``; chainrule's explicit
+loop (``zero_grad / forward / loss / backward / step``, no callbacks or metrics); the
+same loop with the loss computation under ``chainrule.compile``; and the loop with the
+whole step compiled (``chainrule.compile(objective, optimizer=...)``). Each run trains
+from a new seed; runs of the peers are interleaved, after one warm-up run each.
+Reported: test accuracy (median and range over runs), training time (median and
+range), speed relative to scikit-learn (its median time over the peer's) and the
+accuracy difference. NumPy's BLAS threads are not limited (all peers use the same
+BLAS).
 
 Usage::
 
@@ -168,8 +170,10 @@ def _chainrule_optimizer(setting: Setting, model: Any) -> Any:
     return optim.Adam(model.parameters(), lr=setting.lr, betas=(0.9, 0.999), eps=1e-8)
 
 
-def run_chainrule_fit(setting: Setting, data: Data, epochs: int, seed: int) -> tuple[float, float]:
-    """(seconds, test accuracy) of chainrule.train.fit."""
+def run_chainrule_fit(
+    setting: Setting, data: Data, epochs: int, seed: int, compiled: bool = False
+) -> tuple[float, float]:
+    """(seconds, test accuracy) of chainrule.train.fit (optionally ``compile=True``)."""
     from chainrule import nn
     from chainrule.train import evaluate, fit
 
@@ -189,6 +193,7 @@ def run_chainrule_fit(setting: Setting, data: Data, epochs: int, seed: int) -> t
         verbose=0,
         # strength * sum w^2 with strength = alpha / (2 batch): gradient alpha / batch * w
         regularization={"l2": ALPHA / (2 * setting.batch_size)},
+        compile=compiled,
     )
     seconds = time.perf_counter() - start
     return seconds, float(evaluate(model, None, (X_test, y_test), ["accuracy"])["accuracy"])
@@ -256,10 +261,18 @@ def run_chainrule_step(setting: Setting, data: Data, epochs: int, seed: int) -> 
     return _run_chainrule_loop(setting, data, epochs, seed, compiled=False, whole_step=True)
 
 
+def run_chainrule_fit_compiled(
+    setting: Setting, data: Data, epochs: int, seed: int
+) -> tuple[float, float]:
+    """(seconds, test accuracy) of chainrule.train.fit(compile=True)."""
+    return run_chainrule_fit(setting, data, epochs, seed, compiled=True)
+
+
 REFERENCE = "scikit-learn MLPClassifier"
 PEERS: dict[str, Callable[[Setting, Data, int, int], tuple[float, float]]] = {
     REFERENCE: run_sklearn,
     "chainrule fit": run_chainrule_fit,
+    "chainrule fit, compile=True": run_chainrule_fit_compiled,
     "chainrule explicit loop": run_chainrule_loop,
     "chainrule compiled loop": run_chainrule_compiled,
     "chainrule compiled step": run_chainrule_step,

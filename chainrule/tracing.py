@@ -125,16 +125,20 @@ def _detached_copy(op: Function) -> Function:
 class _Plan:
     """A traced function: the ops to replay, forward and backward."""
 
-    def __init__(self, tracer: _Tracer, output: Tensor) -> None:
+    def __init__(self, tracer: _Tracer, outputs: tuple[Tensor, ...], as_tuple: bool) -> None:
         self.steps = tracer.steps
         self.n_slots = tracer.n_slots
         self.arg_slots = tracer.arg_slots
         self.externals = tracer.externals
-        if id(output) not in tracer.slot_of:
+        if any(id(output) not in tracer.slot_of for output in outputs):
             raise TypeError(
-                "compile: the function must return a tensor computed from chainrule ops"
+                "compile: the function must return tensors computed from chainrule ops"
             )
-        self.output_slot = tracer.slot_of[id(output)]
+        # The first output is differentiated; any others ride along (a compiled step's
+        # auxiliary outputs, e.g. the network's outputs for the metrics).
+        self.output_slots = [tracer.slot_of[id(output)] for output in outputs]
+        self.output_slot = self.output_slots[0]
+        self.as_tuple = as_tuple
         self.shapes = [t.shape for t in tracer.alive]
         self.dtypes = [t.dtype for t in tracer.alive]
 
@@ -239,9 +243,9 @@ class _Plan:
             + ["def backward(values, g):", f"    {values[1:-1]}, = values", *backward]
             + [f"    return {gradients}"]
         )
+        outputs = f"({_names(self.output_slots, 'v')},)"
         step = "\n".join(
-            ["def step(args, g):", *forward, *backward]
-            + [f"    return v{self.output_slot}, {gradients}"]
+            ["def step(args, g):", *forward, *backward, f"    return {outputs}, {gradients}"]
         )
         namespace = self.namespace
         exec(_compile_source(self.source + "\n\n" + step), namespace)  # our generated code
@@ -264,12 +268,13 @@ class _Plan:
             self._write(self.fits)
         return grads
 
-    def step(self, arrays: list[np.ndarray]) -> tuple[Any, tuple[Any, ...]]:
-        """Forward and backward (from a gradient of 1) in one call: the output's value
+    def step(self, arrays: list[np.ndarray]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+        """Forward and backward (from a gradient of 1) in one call: the outputs' values
         and the gradients of ``grad_slots``."""
         if not self.specialized:
             values = self.forward(arrays)
-            return values[self.output_slot], self.backward(values, self.seed)
+            outputs = tuple([values[slot] for slot in self.output_slots])
+            return outputs, self.backward(values, self.seed)
         return self._step(arrays, self.seed)
 
 
@@ -317,7 +322,7 @@ class _Replay(Function):
 class CompiledFunction:
     """A function traced on its first call and replayed afterwards (see the module)."""
 
-    def __init__(self, fn: Callable[..., Tensor], max_traces: int = 16, check: bool = True):
+    def __init__(self, fn: Callable[..., Any], max_traces: int = 16, check: bool = True):
         self.fn = fn
         self.max_traces = max_traces
         self.check = check
@@ -348,16 +353,22 @@ class CompiledFunction:
             output = self.fn(*args)
         finally:
             _grad_mode.tracer = None
+        outputs = self._outputs(output)
+        if len(self.plans) >= self.max_traces:
+            self.plans.pop(next(iter(self.plans)))
+        self.plans[key] = _Plan(tracer, outputs, as_tuple=not isinstance(output, Tensor))
+        return output
+
+    def _outputs(self, output: Any) -> tuple[Tensor, ...]:
+        """The function's result as a tuple of tensors (here: exactly one)."""
         if not isinstance(output, Tensor):
             raise TypeError(
                 f"compile: the function must return a Tensor, got {type(output).__name__}"
+                + (" (a tuple of outputs needs optimizer=...)" if isinstance(output, tuple) else "")
             )
-        if len(self.plans) >= self.max_traces:
-            self.plans.pop(next(iter(self.plans)))
-        self.plans[key] = _Plan(tracer, output)
-        return output
+        return (output,)
 
-    def _finish_eager(self, output: Tensor) -> Tensor:
+    def _finish_eager(self, output: Any) -> Any:
         """What an eager run returns (here: the output itself, with its graph)."""
         return output
 
@@ -403,10 +414,14 @@ class CompiledStep(CompiledFunction):
     Each call sets every parameter's ``.grad`` to this step's gradient (it does not
     add to what was there: the step zeroes first, as the usual loop does), runs
     ``optimizer.step()``, and returns the loss as a tensor outside any graph.
+
+    The function may also return a tuple ``(loss, *others)``: the first is
+    differentiated, the others (say the network's outputs, for metrics, or the loss
+    without its penalty) are returned with it, detached, at no extra cost.
     """
 
     def __init__(
-        self, fn: Callable[..., Tensor], optimizer: Any, max_traces: int = 16, check: bool = True
+        self, fn: Callable[..., Any], optimizer: Any, max_traces: int = 16, check: bool = True
     ):
         super().__init__(fn, max_traces, check)
         if not (hasattr(optimizer, "step") and hasattr(optimizer, "zero_grad")):
@@ -414,16 +429,30 @@ class CompiledStep(CompiledFunction):
             raise TypeError(f"compile: optimizer must have step() and zero_grad(), got {got}")
         self.optimizer = optimizer
 
-    def _finish_eager(self, output: Tensor) -> Tensor:
-        """The usual loop: zero the gradients, backward, update."""
-        self.optimizer.zero_grad()
-        output.backward()
-        self.optimizer.step()
-        return output.detach()
+    def _outputs(self, output: Any) -> tuple[Tensor, ...]:
+        """The loss, or a tuple (loss, *others): all tensors."""
+        outputs = tuple(output) if isinstance(output, (tuple, list)) else (output,)
+        if not outputs or not all(isinstance(t, Tensor) for t in outputs):
+            got = ", ".join(type(t).__name__ for t in outputs) or "nothing"
+            raise TypeError(
+                f"compile: the function must return the loss (a Tensor) or a tuple of "
+                f"Tensors (loss, *others), got {got}"
+            )
+        return outputs
 
-    def _replay(self, plan: _Plan, args: tuple[Any, ...]) -> Tensor:
+    def _finish_eager(self, output: Any) -> Any:
+        """The usual loop: zero the gradients, backward, update."""
+        outputs = self._outputs(output)
+        self.optimizer.zero_grad()
+        outputs[0].backward()
+        self.optimizer.step()
+        if isinstance(output, Tensor):
+            return output.detach()
+        return tuple([t.detach() for t in outputs])
+
+    def _replay(self, plan: _Plan, args: tuple[Any, ...]) -> Any:
         arg_tensors = [a for a in args if isinstance(a, Tensor)]
-        loss, grads = plan.step([t.data for t in arg_tensors])
+        outputs, grads = plan.step([t.data for t in arg_tensors])
         copies = plan.grad_copies
         if copies is None:  # first replay: which gradients are not the replay's own arrays
             stored: set[int] = set()
@@ -439,7 +468,9 @@ class CompiledStep(CompiledFunction):
                 g = grads[i]
                 tensor.grad = None if g is None else Tensor(g)
         self.optimizer.step()
-        return Tensor(loss)
+        if plan.as_tuple:
+            return tuple([Tensor(value) for value in outputs])
+        return Tensor(outputs[0])
 
     def _replay_checked(self, key: Hashable, plan: _Plan, args: tuple[Any, ...]) -> Tensor:
         """Compare the replayed forward once with an eager run; the step itself runs
@@ -449,7 +480,7 @@ class CompiledStep(CompiledFunction):
         replayed = plan.forward([a.data for a in args if isinstance(a, Tensor)])
         generator.bit_generator.state = state
         eager = self.fn(*args)
-        self._agrees(key, plan, eager, np.asarray(replayed[plan.output_slot]))
+        self._agrees(key, plan, self._outputs(eager)[0], np.asarray(replayed[plan.output_slot]))
         return self._finish_eager(eager)
 
 
@@ -474,7 +505,7 @@ def _key(value: Any) -> Hashable:
 
 
 def compile(  # noqa: A001  (the name users expect, as torch.compile)
-    fn: Callable[..., Tensor] | None = None,
+    fn: Callable[..., Any] | None = None,
     *,
     optimizer: Any = None,
     max_traces: int = 16,
@@ -489,7 +520,9 @@ def compile(  # noqa: A001  (the name users expect, as torch.compile)
         fn: a function of tensors returning a tensor (typically the loss).
         optimizer: make each call a whole training step: forward, backward into the
             parameters' ``.grad`` and ``optimizer.step()``, returning the loss (with no
-            graph). Without it, the call returns the loss and ``backward()`` is yours.
+            graph). ``fn`` may then return a tuple ``(loss, *others)``; the others come
+            back with the loss (see ``CompiledStep``). Without it, the call returns the
+            loss and ``backward()`` is yours.
         max_traces: how many traces (one per argument shapes/dtypes) to keep.
         check: compare the second call of each trace with an eager run, and fall back
             to eager execution (with a warning) if they differ.
@@ -501,7 +534,7 @@ def compile(  # noqa: A001  (the name users expect, as torch.compile)
         ...     loss = train_step(x, y)       # forward, backward and update
     """
 
-    def make(f: Callable[..., Tensor]) -> CompiledFunction:
+    def make(f: Callable[..., Any]) -> CompiledFunction:
         if optimizer is not None:
             return CompiledStep(f, optimizer, max_traces, check)
         return CompiledFunction(f, max_traces, check)

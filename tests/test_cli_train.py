@@ -130,6 +130,7 @@ def test_train_and_evaluate_a_csv_file_with_named_classes(tmp_path, capsys):
         (["train", "--csv", "/no/such/file.csv"], "no such file"),
         (["train", "--dataset", "spiral", "--label-column", "y"], "--csv"),
         (["evaluate", "/no/such/model.safetensors"], "no such file"),
+        (["train", "--compile", "--diagnose"], "drop --compile or --diagnose"),
     ],
 )
 def test_bad_options_exit_2_with_a_one_line_message(argv, words, capsys):
@@ -175,3 +176,13 @@ def test_diagnose_is_quiet_on_a_healthy_network(capsys):
     )
     assert _main(command) == 0
     assert "no layer crossed a threshold" in capsys.readouterr().out
+
+
+def test_compile_trains_the_same_model(tmp_path, capsys):
+    """--compile replays the traced step: the same numbers as the eager run."""
+    common = "train --dataset xor --hidden 8 --epochs 30 --seed 3 --verbose 0"
+    rows = []
+    for extra in ([], ["--compile"]):
+        assert _main(common, *extra, "--out", str(tmp_path / f"m{len(rows)}.safetensors")) == 0
+        rows.append(_rows(capsys.readouterr().out))
+    assert rows[0] == rows[1] and rows[0]

@@ -244,3 +244,57 @@ def test_a_compiled_step_gives_every_parameter_its_own_gradient_array() -> None:
     a.grad.data.fill(0)
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
     np.testing.assert_allclose(a.numpy(), [1.0 - 0.4, 2.0 - 0.4], rtol=1e-6)
+
+
+def test_a_compiled_step_returns_its_auxiliary_outputs_on_every_call() -> None:
+    """fn may return (loss, *others): the first is trained on, the others come back
+    detached; on the trace, the checked call and the replays alike."""
+    from chainrule import nn, optim
+
+    def make() -> tuple[nn.Module, optim.SGD]:
+        cr.manual_seed(3)
+        model = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 2))
+        return model, optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+
+    rng = np.random.default_rng(2)
+    batches = [
+        (cr.tensor(rng.standard_normal((6, 3))), cr.tensor(rng.integers(0, 2, 6))) for _ in range(5)
+    ]
+    eager_model, eager_optimizer = make()
+    expected = []
+    for x, y in batches:
+        eager_optimizer.zero_grad()
+        outputs = eager_model(x)
+        loss = nn.functional.cross_entropy(outputs, y)
+        penalty = 0.01 * (eager_model[0].weight ** 2).sum()
+        (loss + penalty).backward()
+        eager_optimizer.step()
+        expected.append((loss.item(), outputs.numpy().copy()))
+
+    model, optimizer = make()
+
+    def objective(x: cr.Tensor, y: cr.Tensor) -> tuple[cr.Tensor, ...]:
+        outputs = model(x)
+        loss = nn.functional.cross_entropy(outputs, y)
+        return loss + 0.01 * (model[0].weight ** 2).sum(), loss, outputs
+
+    step = cr.compile(objective, optimizer=optimizer)
+    for (x, y), (loss_value, output_values) in zip(batches, expected):
+        total, loss, outputs = step(x, y)
+        assert not (total.requires_grad or loss.requires_grad or outputs.requires_grad)
+        np.testing.assert_allclose(loss.item(), loss_value, rtol=1e-6)
+        np.testing.assert_allclose(outputs.numpy(), output_values, rtol=1e-6, atol=1e-9)
+        assert total.item() > loss.item()  # the penalty is in the first only
+    for ours, theirs in zip(model.parameters(), eager_model.parameters()):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_only_a_compiled_step_may_return_a_tuple() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="tuple of outputs needs optimizer"):
+        cr.compile(lambda x: ((w * x).sum(), x))(cr.ones(2))
+    from chainrule import optim
+
+    step = cr.compile(lambda x: ((w * x).sum(), 3.0), optimizer=optim.SGD([w], lr=0.1))
+    with pytest.raises(TypeError, match="tuple of Tensors"):
+        step(cr.ones(2))

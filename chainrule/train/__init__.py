@@ -38,7 +38,14 @@ from chainrule.train.callbacks import (
     TerminateOnNaN,
 )
 from chainrule.train.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
-from chainrule.train.loop import ArrayBatches, evaluate, fit, predict, train_epoch
+from chainrule.train.loop import (
+    ArrayBatches,
+    compiled_train_step,
+    evaluate,
+    fit,
+    predict,
+    train_epoch,
+)
 from chainrule.train.metrics import (
     METRICS,
     Accuracy,
@@ -60,6 +67,7 @@ from chainrule.train.progress import EpochLogger, ProgressBar
 __all__ = [
     "fit",
     "train_epoch",
+    "compiled_train_step",
     "evaluate",
     "predict",
     "ArrayBatches",

@@ -104,6 +104,9 @@ class Callback:
     model: Any = None
     optimizer: Any = None
     stop_training: bool = False
+    # True for a callback that watches the forward pass itself (through forward hooks):
+    # fit(compile=True), whose replayed steps run no Python of the model, refuses it.
+    watches_forward: bool = False
 
     def __init__(self) -> None:
         self.params: dict[str, Any] = {}

@@ -188,6 +188,8 @@ class TrainingDiagnostics(Callback):
         >>> diagnostics.summary()   # the last measurement, as a table
     """
 
+    watches_forward = True  # activations come from forward hooks
+
     def __init__(
         self,
         every: int = 1,
