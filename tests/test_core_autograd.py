@@ -413,3 +413,21 @@ def test_grad_of_the_same_input_asked_twice() -> None:
 def test_a_dim_the_tensor_does_not_have_is_named() -> None:
     with pytest.raises(IndexError, match=r"Sum: axis 5 is out of bounds .* shape \(2, 3\)"):
         cr.zeros(2, 3).sum(dim=5)
+
+
+def test_a_leaf_used_on_both_sides_of_an_add_gets_the_whole_gradient() -> None:
+    """Add hands one gradient array to both inputs. When one input is a leaf, that array
+    becomes the leaf's .grad while the other branch still needs it: later gradients
+    must not be added into it in place (this once gave 12 instead of 6)."""
+    import torch
+
+    values = np.array([0.5, -1.0, 2.0])
+    x = cr.tensor(values, requires_grad=True)
+    ((x * 2 + x * 3) + x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6.0, 6.0, 6.0])
+
+    y = cr.tensor(values, requires_grad=True)
+    (y.tanh() + y.tanh() * 2 + y).sum().backward()
+    t = torch.tensor(values, requires_grad=True)
+    (t.tanh() + t.tanh() * 2 + t).sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), t.grad.numpy(), rtol=1e-12)

@@ -214,4 +214,6 @@ def _accumulate(tensor: Tensor, g: Any, create_graph: bool, stored: set[int], cl
     elif tensor.grad._requires_grad:  # a recorded gradient from create_graph: stay out of place
         tensor.grad = tensor.grad + g
     else:
-        tensor.grad.data += g
+        # Out of place: the array in .grad may be the very gradient an op handed to
+        # several inputs (Add gives its g to both), still on its way to the others.
+        tensor.grad.data = tensor.grad.data + g
