@@ -57,7 +57,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor that shares memory with ``array`` (keeps its dtype)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy() takes a NumPy array, got {type(array).__name__}")
-    return Tensor(_to_array(array, None))
+    if type(array) is np.ndarray and array.dtype.kind in "fiub":  # the usual case, quick
+        return Tensor(array)
+    return Tensor(_to_array(array, None))  # subclasses become arrays; other dtypes fail
 
 
 def zeros(*size: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> Tensor:

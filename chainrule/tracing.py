@@ -50,6 +50,7 @@ that function eagerly from then on.
 from __future__ import annotations
 
 import functools
+import sys
 import warnings
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -331,7 +332,12 @@ class CompiledFunction:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any) -> Tensor:
-        key = tuple([_key(a) for a in args])
+        key = tuple(
+            [
+                (a.data.shape, a.data.dtype, a._requires_grad) if type(a) is Tensor else _key(a)
+                for a in args
+            ]
+        )
         plan = self.plans.get(key)
         if plan is not None and plan.checked:  # the usual case, once warmed up
             return self._replay(plan, args)
@@ -462,7 +468,13 @@ class CompiledStep(CompiledFunction):
         if copies:  # a shared or borrowed array: its .grad gets its own copy
             grads = tuple([np.array(g) if i in copies else g for i, g in enumerate(grads)])
         for tensor, g in zip(plan.grad_externals, grads[len(arg_tensors) :]):
-            tensor.grad = None if g is None else Tensor(g)
+            old = tensor.grad
+            # The last step's .grad tensor takes the new array when nothing but the
+            # parameter refers to it (so no one can tell): one object less per step.
+            if old is not None and g is not None and _refcount(old) <= _UNSHARED:
+                old.data = g
+            else:
+                tensor.grad = None if g is None else Tensor(g)
         for i, tensor in enumerate(arg_tensors):
             if tensor._requires_grad:
                 g = grads[i]
@@ -482,6 +494,12 @@ class CompiledStep(CompiledFunction):
         eager = self.fn(*args)
         self._agrees(key, plan, self._outputs(eager)[0], np.asarray(replayed[plan.output_slot]))
         return self._finish_eager(eager)
+
+
+# sys.getrefcount of a tensor held only by a parameter's .grad, once bound to a local
+# name and passed to the function; None where the interpreter does not count references.
+_refcount = getattr(sys, "getrefcount", lambda obj: 1 << 30)
+_UNSHARED = 3
 
 
 def _key(value: Any) -> Hashable:

@@ -298,3 +298,21 @@ def test_only_a_compiled_step_may_return_a_tuple() -> None:
     step = cr.compile(lambda x: ((w * x).sum(), 3.0), optimizer=optim.SGD([w], lr=0.1))
     with pytest.raises(TypeError, match="tuple of Tensors"):
         step(cr.ones(2))
+
+
+def test_a_gradient_kept_by_the_user_is_not_changed_by_the_next_compiled_step() -> None:
+    """The step reuses last step's .grad tensor only when nothing else refers to it."""
+    from chainrule import optim
+
+    w = cr.tensor([1.0, -2.0], requires_grad=True)
+    step = cr.compile(lambda x: ((w * x) ** 2).sum(), optimizer=optim.SGD([w], lr=0.1))
+    for i in range(6):
+        x = cr.tensor([float(i + 1), 1.0])
+        before = w.numpy().copy()
+        step(x)
+        expected = 2 * before * x.numpy() ** 2
+        np.testing.assert_allclose(w.grad.numpy(), expected, rtol=1e-6)
+        if i == 3:
+            kept, kept_values = w.grad, w.grad.numpy().copy()
+    np.testing.assert_array_equal(kept.numpy(), kept_values)  # still step 4's gradient
+    assert kept is not w.grad
