@@ -132,9 +132,7 @@ class _Plan:
         self.arg_slots = tracer.arg_slots
         self.externals = tracer.externals
         if any(id(output) not in tracer.slot_of for output in outputs):
-            raise TypeError(
-                "compile: the function must return tensors computed from chainrule ops"
-            )
+            raise TypeError("compile: the function must return tensors computed from chainrule ops")
         # The first output is differentiated; any others ride along (a compiled step's
         # auxiliary outputs, e.g. the network's outputs for the metrics).
         self.output_slots = [tracer.slot_of[id(output)] for output in outputs]
@@ -156,6 +154,10 @@ class _Plan:
         self.requires = requires
 
         self.grad_slots = self.arg_slots + [slot for slot, t in self.externals if t.requires_grad]
+        # Which arguments require grad: part of the trace's key, so fixed for the plan.
+        self.arg_grads = [
+            i for i, slot in enumerate(self.arg_slots) if tracer.alive[slot]._requires_grad
+        ]
         # The outside tensors the replay node takes as inputs, for their gradients.
         self.grad_externals = [t for _, t in self.externals if t.requires_grad]
         output_value = tracer.alive[self.output_slot]
@@ -458,7 +460,7 @@ class CompiledStep(CompiledFunction):
 
     def _replay(self, plan: _Plan, args: tuple[Any, ...]) -> Any:
         arg_tensors = [a for a in args if isinstance(a, Tensor)]
-        outputs, grads = plan.step([t.data for t in arg_tensors])
+        outputs, grads = plan.step([a.data for a in arg_tensors])
         copies = plan.grad_copies
         if copies is None:  # first replay: which gradients are not the replay's own arrays
             stored: set[int] = set()
@@ -475,10 +477,9 @@ class CompiledStep(CompiledFunction):
                 old.data = g
             else:
                 tensor.grad = None if g is None else Tensor(g)
-        for i, tensor in enumerate(arg_tensors):
-            if tensor._requires_grad:
-                g = grads[i]
-                tensor.grad = None if g is None else Tensor(g)
+        for i in plan.arg_grads:  # the arguments that require grad (usually none)
+            g = grads[i]
+            arg_tensors[i].grad = None if g is None else Tensor(g)
         self.optimizer.step()
         if plan.as_tuple:
             return tuple([Tensor(value) for value in outputs])
