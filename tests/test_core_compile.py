@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -165,18 +166,34 @@ def test_the_replay_is_straight_line_code_one_line_per_op() -> None:
     assert "backward" in backward and "Tanh" in backward
 
 
-def test_a_compiled_training_step_follows_the_eager_loop() -> None:
+def _classifier(seed: int, sizes: tuple[int, int, int], lr: float, momentum: float) -> Any:
+    """A two-layer classifier and its SGD optimizer, the same for the same seed."""
     from chainrule import nn, optim
 
-    def make() -> tuple[nn.Module, optim.SGD]:
-        cr.manual_seed(7)
-        model = nn.Sequential(nn.Linear(2, 6), nn.Tanh(), nn.Linear(6, 3))
-        return model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    cr.manual_seed(seed)
+    n_in, hidden, n_out = sizes
+    model = nn.Sequential(nn.Linear(n_in, hidden), nn.Tanh(), nn.Linear(hidden, n_out))
+    return model, optim.SGD(model.parameters(), lr=lr, momentum=momentum)
 
-    rng = np.random.default_rng(0)
-    batches = [
-        (cr.tensor(rng.standard_normal((8, 2))), cr.tensor(rng.integers(0, 3, 8))) for _ in range(6)
+
+def _labelled_batches(seed: int, count: int, size: int, features: int, classes: int) -> list:
+    rng = np.random.default_rng(seed)
+    return [
+        (
+            cr.tensor(rng.standard_normal((size, features))),
+            cr.tensor(rng.integers(0, classes, size)),
+        )
+        for _ in range(count)
     ]
+
+
+def test_a_compiled_training_step_follows_the_eager_loop() -> None:
+    from chainrule import nn
+
+    def make() -> Any:
+        return _classifier(7, (2, 6, 3), lr=0.1, momentum=0.9)
+
+    batches = _labelled_batches(0, count=6, size=8, features=2, classes=3)
     eager_model, eager_optimizer = make()
     eager_losses = []
     for x, y in batches:
@@ -249,17 +266,12 @@ def test_a_compiled_step_gives_every_parameter_its_own_gradient_array() -> None:
 def test_a_compiled_step_returns_its_auxiliary_outputs_on_every_call() -> None:
     """fn may return (loss, *others): the first is trained on, the others come back
     detached; on the trace, the checked call and the replays alike."""
-    from chainrule import nn, optim
+    from chainrule import nn
 
-    def make() -> tuple[nn.Module, optim.SGD]:
-        cr.manual_seed(3)
-        model = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 2))
-        return model, optim.SGD(model.parameters(), lr=0.05, momentum=0.5)
+    def make() -> Any:
+        return _classifier(3, (3, 5, 2), lr=0.05, momentum=0.5)
 
-    rng = np.random.default_rng(2)
-    batches = [
-        (cr.tensor(rng.standard_normal((6, 3))), cr.tensor(rng.integers(0, 2, 6))) for _ in range(5)
-    ]
+    batches = _labelled_batches(2, count=5, size=6, features=3, classes=2)
     eager_model, eager_optimizer = make()
     expected = []
     for x, y in batches:
