@@ -24,7 +24,7 @@ import numpy as np
 
 from chainrule.autograd import ops
 from chainrule.autograd.engine import run_backward
-from chainrule.autograd.function import Function, is_grad_enabled
+from chainrule.autograd.function import Function, is_grad_enabled, mark_changed
 
 __all__ = ["Tensor", "DTypeLike"]
 
@@ -104,8 +104,9 @@ class Tensor:
         self.grad: Tensor | None = None
         self._requires_grad = requires_grad
         self._node = _node
-        # Counts in-place changes; shared with views, so a change through a view counts.
-        self._version = [0]
+        # [in-place changes, number of the latest]: shared with views, so that a change
+        # through a view counts (see function.mark_changed).
+        self._version = [0, 0]
 
     # ----------------------------------------------------------------- properties
 
@@ -712,7 +713,7 @@ class Tensor:
             )
 
     def _changed(self) -> Tensor:
-        self._version[0] += 1
+        mark_changed(self)
         return self
 
     def _inplace_value(self, other: Any) -> Any:

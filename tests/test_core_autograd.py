@@ -318,6 +318,30 @@ def test_in_place_change_through_a_view_is_detected() -> None:
         y.backward()
 
 
+def test_in_place_changes_elsewhere_or_before_the_use_are_fine() -> None:
+    """Backward checks only the inputs changed after the node read them."""
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    x = cr.tensor([3.0, 4.0])
+    x.add_(1.0)  # before the forward pass: the graph sees [4, 5]
+    y = (w * x).sum()
+    other = cr.tensor([0.0, 0.0])
+    other.add_(1.0)  # after it, but not an input of y
+    y.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [4.0, 5.0])
+
+
+def test_an_optimizer_step_between_forward_and_backward_is_detected() -> None:
+    from chainrule import optim
+
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    optimizer = optim.SGD([w], lr=0.1)
+    (w * w).sum().backward()
+    y = (w * w).sum()  # reads w
+    optimizer.step()  # changes w in place
+    with pytest.raises(RuntimeError, match="input 0.*modified in place"):
+        y.backward()
+
+
 def test_in_place_change_of_an_unneeded_input_is_fine() -> None:
     w = cr.tensor([1.0, 2.0], requires_grad=True)
     x = cr.tensor([3.0, 4.0])

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule.autograd.function import Function, set_grad_enabled
+from chainrule.autograd.function import Function, _changes, changed_since, set_grad_enabled
 from chainrule.autograd.ops import fit_gradient
 
 if TYPE_CHECKING:
@@ -101,10 +101,10 @@ def run_backward(
             parents = node.parents
             if parents is None:
                 raise RuntimeError(FREED_GRAPH_MESSAGE)
-            if node.uses_inputs:
-                for parent, version in zip(parents, node.versions):
-                    if parent._version[0] != version:
-                        raise _modified_error(node, parents, parent, version)
+            if node.uses_inputs and node.changes != _changes[0]:  # some tensor was changed
+                for parent in parents:
+                    if changed_since(node, parent):
+                        raise _modified_error(node, parents, parent)
             if create_graph:
                 input_grads = _differentiable_vjp(node, g, parents)
             else:
@@ -175,14 +175,12 @@ def _tensor_class() -> type:
 _TENSOR: type | None = None
 
 
-def _modified_error(
-    node: Function, parents: tuple[Tensor, ...], parent: Tensor, version: int
-) -> Exception:
+def _modified_error(node: Function, parents: tuple[Tensor, ...], parent: Tensor) -> Exception:
     position = next(i for i, p in enumerate(parents) if p is parent)
     return RuntimeError(
         f"One of the tensors needed to compute the gradient of {node.name} "
         f"(input {position}, shape {tuple(parent.shape)}) was modified in place "
-        f"after it was used (version {version} then, {parent._version[0]} now). "
+        f"after it was used (it is at version {parent._version[0]} now). "
         "Use an out-of-place op (x = x + 1 instead of x += 1) or clone() it first."
     )
 

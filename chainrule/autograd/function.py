@@ -52,6 +52,26 @@ _grad_mode = _GradMode()
 # after all the nodes that use its output: a topological order for free.
 _node_counter = itertools.count()
 
+# In-place changes. Each tensor's version record, ``tensor._version`` (a list shared
+# with its views), holds [how many times it was changed in place, the number of the
+# latest change]; changes are numbered across all tensors by ``_changes``. A node notes
+# the number of the latest change when it is made (``node.changes``): if no tensor was
+# changed in place since, none of its inputs was, and backward has nothing to check.
+_changes = [0]
+
+
+def mark_changed(tensor: Tensor) -> None:
+    """Record that ``tensor`` (and its views) was changed in place just now."""
+    _changes[0] += 1
+    version = tensor._version
+    version[0] += 1
+    version[1] = _changes[0]
+
+
+def changed_since(node: Function, parent: Tensor) -> bool:
+    """Whether ``parent`` was changed in place after ``node`` read it."""
+    return parent._version[1] > node.changes
+
 
 class Function:
     """A primitive op and, once called on tensors that require grad, a graph node.
@@ -65,7 +85,7 @@ class Function:
       express their derivatives through it).
     """
 
-    __slots__ = ("parents", "needs_grad", "versions", "out", "seq", "retained")
+    __slots__ = ("parents", "needs_grad", "changes", "out", "seq", "retained")
 
     uses_inputs: ClassVar[bool] = True
     uses_output: ClassVar[bool] = False
@@ -79,7 +99,7 @@ class Function:
     # What a node holds once recorded (set by __call__, dropped by release()).
     parents: tuple[Tensor, ...] | None
     needs_grad: tuple[bool, ...]
-    versions: tuple[int, ...]
+    changes: int  # how many in-place changes had been made when the node was made
     out: np.ndarray | None
     seq: int
     retained: Callable[[], Tensor | None] | None
@@ -128,8 +148,7 @@ class Function:
         """Keep what backward needs and return the output as a graph tensor."""
         self.parents = inputs
         self.needs_grad = tuple([t._requires_grad for t in inputs])
-        if self.uses_inputs:
-            self.versions = tuple([t._version[0] for t in inputs])
+        self.changes = _changes[0]
         self.out = data if self.uses_output else None
         self.seq = next(_node_counter)
         self.retained = None

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from chainrule._tensor import Tensor
-from chainrule.autograd.function import no_grad
+from chainrule.autograd.function import mark_changed, no_grad
 
 __all__ = ["Module", "Parameter", "IncompatibleKeys"]
 
@@ -474,7 +474,7 @@ class Module:
             for tensor in [*module._parameters.values(), *module._buffers.values()]:
                 if tensor is not None and tensor.data.dtype.kind == "f":
                     tensor.data = tensor.data.astype(dtype)
-                    tensor._version[0] += 1
+                    mark_changed(tensor)
                     tensor.grad = None
         return self
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._tensor import Tensor
-from chainrule.autograd.function import enable_grad
+from chainrule.autograd.function import enable_grad, mark_changed
 
 __all__ = ["Optimizer", "ParamsT"]
 
@@ -256,7 +256,7 @@ class Optimizer:
                     raise _grad_shape_error(group, p, grad)
                 params.append(p)
                 grads.append(grad)
-                p._version[0] += 1  # about to change in place: stale graphs will notice
+                mark_changed(p)  # about to change in place: stale graphs will notice
             if params:
                 self._update_group(params, grads, group)
         self._step_count += 1

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._tensor import Tensor
-from chainrule.autograd.function import Function
+from chainrule.autograd.function import Function, changed_since
 from chainrule.autograd.ops import sum_to_shape
 
 __all__ = ["Value", "Edge", "Trace", "trace", "names_of", "ELEMENTWISE_OPS"]
@@ -361,8 +361,8 @@ def _check_versions(value: Value, inputs: list[np.ndarray]) -> None:
     node = value.node
     if node is None or not node.uses_inputs:
         return
-    for position, (parent, version) in enumerate(zip(node.parents or (), node.versions)):
-        if parent._version[0] != version:
+    for position, parent in enumerate(node.parents or ()):
+        if changed_since(node, parent):
             raise RuntimeError(
                 f"input {position} of {node.name} (shape {tuple(parent.shape)}) was changed in "
                 "place after the forward pass (e.g. by optimizer.step()), so the graph no "
