@@ -126,7 +126,7 @@ def piece_rows(number: int, repeat: int) -> list[tuple[str, float, str]]:
         ("Tensor(array)", lambda: cr.Tensor(h_np), "wrapping an array, no copy"),
         ("chainrule.from_numpy(x[rows])", lambda: cr.from_numpy(x_np[0:10]), "per batch"),
         ("Add()(h, h), no grad", lambda: add()(h, h), "Function.__call__, result a constant"),
-        ("Add()(h, h), records a node", with_graph(lambda: add()(h_grad, h)), "+ _become_node"),
+        ("Add()(h, h), records a node", with_graph(lambda: add()(h_grad, h)), "+ the node"),
         ("h + h via Tensor.__add__, node", lambda: h_grad + h, "operator dispatch on top"),
         ("h.tanh(), node", lambda: h_grad.tanh(), ""),
         ("nn.Tanh()(h), node", lambda: tanh_module(h_grad), "module call on top"),

@@ -60,12 +60,14 @@ _node_counter = itertools.count()
 _changes = [0]
 
 
-def mark_changed(tensor: Tensor) -> None:
-    """Record that ``tensor`` (and its views) was changed in place just now."""
+def mark_changed(*tensors: Tensor) -> None:
+    """Record that ``tensors`` (and their views) are changed in place just now."""
     _changes[0] += 1
-    version = tensor._version
-    version[0] += 1
-    version[1] = _changes[0]
+    now = _changes[0]
+    for tensor in tensors:
+        version = tensor._version
+        version[0] += 1
+        version[1] = now
 
 
 def changed_since(node: Function, parent: Tensor) -> bool:
@@ -132,27 +134,21 @@ class Function:
                     ) from None
             raise
         mode = _grad_mode
-        result = None
-        if mode.enabled and self.differentiable:
-            for t in inputs:
-                if t._requires_grad:
-                    result = self._become_node(inputs, data)
-                    break
-        if result is None:  # nothing to differentiate: the result is a constant
+        needs = tuple([t._requires_grad for t in inputs])
+        if mode.enabled and self.differentiable and True in needs:
+            # A graph node: keep what backward needs.
+            self.parents = inputs
+            self.needs_grad = needs
+            self.changes = _changes[0]
+            self.out = data if self.uses_output else None
+            self.seq = next(_node_counter)
+            self.retained = None
+            result = _tensor_module.Tensor(data, True, self)
+        else:  # nothing to differentiate: the result is a constant
             result = _tensor_module.Tensor(data)
         if mode.tracer is not None:
             mode.tracer.record(self, inputs, result)
         return result
-
-    def _become_node(self, inputs: tuple[Tensor, ...], data: np.ndarray) -> Tensor:
-        """Keep what backward needs and return the output as a graph tensor."""
-        self.parents = inputs
-        self.needs_grad = tuple([t._requires_grad for t in inputs])
-        self.changes = _changes[0]
-        self.out = data if self.uses_output else None
-        self.seq = next(_node_counter)
-        self.retained = None
-        return _tensor_module.Tensor(data, True, self)
 
     def release(self) -> None:
         """Drop the references backward needed, so the graph's memory can be freed.

@@ -256,8 +256,8 @@ class Optimizer:
                     raise _grad_shape_error(group, p, grad)
                 params.append(p)
                 grads.append(grad)
-                mark_changed(p)  # about to change in place: stale graphs will notice
             if params:
+                mark_changed(*params)  # about to change in place: stale graphs will notice
                 self._update_group(params, grads, group)
         self._step_count += 1
         return loss
