@@ -455,3 +455,19 @@ def test_a_leaf_used_on_both_sides_of_an_add_gets_the_whole_gradient() -> None:
     t = torch.tensor(values, requires_grad=True)
     (t.tanh() + t.tanh() * 2 + t).sum().backward()
     np.testing.assert_allclose(y.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+
+
+def test_the_seed_of_backward_never_becomes_a_shared_grad() -> None:
+    """backward() from a scalar starts from a shared read-only 1; whatever .grad it
+    reaches must be the tensor's own, writable array."""
+    x = cr.tensor(2.0, requires_grad=True)
+    x.backward()  # the seed reaches the leaf itself
+    x.grad.data += 1  # writable, and only x's
+    y = cr.tensor(3.0, requires_grad=True)
+    (y * 1.0).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 2.0)
+    np.testing.assert_array_equal(y.grad.numpy(), 1.0)
+    z = cr.tensor([5.0], requires_grad=True)
+    z.reshape(()).backward()  # a view of the seed on its way to the leaf
+    z.grad.data *= 3
+    np.testing.assert_array_equal(z.grad.numpy(), [3.0])
