@@ -328,3 +328,22 @@ def test_a_gradient_kept_by_the_user_is_not_changed_by_the_next_compiled_step() 
             kept, kept_values = w.grad, w.grad.numpy().copy()
     np.testing.assert_array_equal(kept.numpy(), kept_values)  # still step 4's gradient
     assert kept is not w.grad
+
+
+def test_a_compiled_float32_step_stays_float32() -> None:
+    """Values, gradients, the optimizer's state and the returned loss: no upcast to
+    float64 anywhere in a compiled training step (Python-number constants included)."""
+    from chainrule import nn, optim
+
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    step = cr.compile(
+        lambda x, y: nn.functional.mse_loss(model(x), y) * 0.5 + 1e-3, optimizer=optimizer
+    )
+    for _ in range(4):  # trace, checked call, probing replay, specialised replay
+        loss = step(cr.randn(6, 3), cr.randn(6, 1))
+        assert loss.dtype == np.float32
+    for p in model.parameters():
+        assert p.dtype == np.float32 and p.grad.dtype == np.float32
+        assert optimizer.state[p]["momentum_buffer"].dtype == np.float32
