@@ -116,7 +116,7 @@ def _detached_copy(op: Function) -> Function:
     clone = object.__new__(type(op))
     for cls in type(op).__mro__:
         for name in getattr(cls, "__slots__", ()):
-            if name in ("parents", "out", "changes", "retained", "__weakref__"):
+            if name in ("parents", "arrays", "out", "changes", "retained", "__weakref__"):
                 continue
             if hasattr(op, name):
                 setattr(clone, name, getattr(op, name))

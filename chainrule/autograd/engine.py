@@ -108,7 +108,7 @@ def run_backward(
             if create_graph:
                 input_grads = _differentiable_vjp(node, g, parents)
             else:
-                input_grads = node.backward(g, node.out, *[p.data for p in parents])
+                input_grads = node.backward(g, node.out, *node.arrays)
             # The chain rule's sum: each input's gradient flows on to what made it.
             for parent, needed, pg in zip(parents, node.needs_grad, input_grads):
                 if pg is None or not needed:
@@ -123,7 +123,7 @@ def run_backward(
                 else:
                     reach_leaf(parent, pg)
             if not retain_graph:
-                node.parents = node.out = None  # release(): free the graph as we go
+                node.parents = node.arrays = node.out = None  # release(): free as we go
                 if node.keeps_state:
                     node.release()
 

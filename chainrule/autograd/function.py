@@ -87,7 +87,7 @@ class Function:
       express their derivatives through it).
     """
 
-    __slots__ = ("parents", "needs_grad", "changes", "out", "seq", "retained")
+    __slots__ = ("parents", "arrays", "needs_grad", "changes", "out", "seq", "retained")
 
     uses_inputs: ClassVar[bool] = True
     uses_output: ClassVar[bool] = False
@@ -100,6 +100,7 @@ class Function:
 
     # What a node holds once recorded (set by __call__, dropped by release()).
     parents: tuple[Tensor, ...] | None
+    arrays: list[np.ndarray] | None  # the inputs' values, as forward saw them
     needs_grad: tuple[bool, ...]
     changes: int  # how many in-place changes had been made when the node was made
     out: np.ndarray | None
@@ -122,7 +123,8 @@ class Function:
     def __call__(self, *inputs: Tensor) -> Tensor:
         """Run the op on tensors and, if gradients are needed, record it in the graph."""
         try:
-            data = self.forward(*[t.data for t in inputs])
+            arrays = [t.data for t in inputs]
+            data = self.forward(*arrays)
         except (ValueError, IndexError) as error:
             raise _op_error(self, inputs, error) from None
         except AttributeError:
@@ -138,6 +140,7 @@ class Function:
         if mode.enabled and self.differentiable and True in needs:
             # A graph node: keep what backward needs.
             self.parents = inputs
+            self.arrays = arrays
             self.needs_grad = needs
             self.changes = _changes[0]
             self.out = data if self.uses_output else None
@@ -155,6 +158,7 @@ class Function:
 
         Ops that keep more (``keeps_state``) extend this."""
         self.parents = None
+        self.arrays = None
         self.out = None
 
     def __repr__(self) -> str:
