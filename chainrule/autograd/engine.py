@@ -108,7 +108,7 @@ def run_backward(
             if create_graph:
                 input_grads = _differentiable_vjp(node, g, parents)
             else:
-                input_grads = node.backward(g, node.out, *node.arrays)
+                input_grads = node.backward(g, node.out, *node.arrays)  # type: ignore[misc]
             # The chain rule's sum: each input's gradient flows on to what made it.
             for parent, needed, pg in zip(parents, node.needs_grad, input_grads):
                 if pg is None or not needed:
