@@ -26,28 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from chainrule.search.executors import EXECUTORS
+from chainrule.train.cli_common import checked_value, positive_int
 
 __all__ = ["add_arguments", "run"]
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
-
-
 def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1, got {text!r}")
-    return value
+    """A number strictly between 0 and 1 (a validation fraction)."""
+    return float(checked_value(text, float, lambda v: 0 < v < 1, "a fraction between 0 and 1"))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,7 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     which.add_argument(
         "--random",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="N configurations drawn from --space",
     )
@@ -97,7 +83,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "file (default digits)",
     )
     data.add_argument(
-        "--n", type=_positive_int, metavar="N", help="use (or generate) this many samples"
+        "--n", type=positive_int, metavar="N", help="use (or generate) this many samples"
     )
     data.add_argument(
         "--noise", type=float, default=0.0, metavar="X", help="a generated data set's noise"
@@ -111,7 +97,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     data.add_argument(
         "--epochs",
-        type=_positive_int,
+        type=positive_int,
         default=10,
         metavar="N",
         help="epochs per trial (default 10)",
@@ -131,7 +117,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="processes (default: every core), sequential, or ray",
     )
     run_group.add_argument(
-        "--jobs", type=_positive_int, metavar="N", help="worker processes for --executor processes"
+        "--jobs", type=positive_int, metavar="N", help="worker processes for --executor processes"
     )
     run_group.add_argument(
         "--ray-address",
@@ -164,7 +150,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--curve-file", metavar="PNG", help="where to save it (default curve_PARAM.png)"
     )
     out.add_argument(
-        "--top", type=_positive_int, default=10, metavar="K", help="rows in the table (default 10)"
+        "--top", type=positive_int, default=10, metavar="K", help="rows in the table (default 10)"
     )
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
 

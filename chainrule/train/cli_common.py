@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "results_table",
     "UsageError",
     "report_error",
+    "checked_value",
     "positive_int",
     "non_negative_float",
     "fraction",
@@ -55,47 +57,39 @@ def report_error(command: str, error: BaseException) -> int:
 # ---------------------------------------------------------------------------------
 
 
+def checked_value(
+    text: str, convert: Callable[[str], Any], accept: Callable[[Any], bool], expected: str
+) -> Any:
+    """``convert(text)`` if it converts and ``accept`` takes it; otherwise the argparse
+    error "expected EXPECTED, got TEXT" (which argparse prints with the option's name)."""
+    try:
+        value = convert(text)
+    except ValueError:
+        value = None
+    if value is None or not accept(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    return value
+
+
 def positive_int(text: str) -> int:
     """An integer >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
+    return int(checked_value(text, int, lambda v: v >= 1, "an integer >= 1"))
 
 
 def non_negative_float(text: str) -> float:
     """A finite number >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not (np.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
+    return float(
+        checked_value(text, float, lambda v: bool(np.isfinite(v)) and v >= 0, "a number >= 0")
+    )
 
 
 def fraction(text: str) -> float:
     """A number in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text!r}")
-    return value
+    return float(checked_value(text, float, lambda v: 0 <= v < 1, "a fraction in [0, 1)"))
 
 
 def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
+    return int(checked_value(text, int, lambda v: v >= 0, "an integer >= 0"))
 
 
 # ---------------------------------------------------------------------------------
