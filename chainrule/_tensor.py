@@ -873,15 +873,6 @@ def _normalize_index(index: Any) -> tuple[Any, list[Tensor]]:
     return (tuple(template) if isinstance(index, tuple) else template[0]), arrays
 
 
-@functools.lru_cache(maxsize=16)
-def _unit(dtype: np.dtype) -> np.ndarray:
-    """A read-only 0-d 1 of ``dtype``: the seed of backward from a scalar loss. The engine
-    copies it before it could become a ``.grad``."""
-    one = np.ones((), dtype)
-    one.flags.writeable = False
-    return one
-
-
 def _seed_gradient(output: Tensor, gradient: Any, create_graph: bool, where: str) -> Any:
     """The starting gradient of backward: ``gradient``, or 1 for a one-element output."""
     if gradient is None:
@@ -893,8 +884,8 @@ def _seed_gradient(output: Tensor, gradient: Any, create_graph: bool, where: str
             )
         if create_graph:
             return Tensor(np.ones(output.shape, dtype=output.dtype))
-        if output.data.ndim == 0:  # the usual loss: a shared 1 (rules never write into g)
-            return _unit(output.data.dtype)
+        if output.data.ndim == 0:  # the usual loss: a shared read-only 1 (rules never
+            return ops._one(output.data.dtype)  # write into g; the engine copies a .grad)
         return np.ones(output.shape, dtype=output.dtype)
     g = gradient if isinstance(gradient, Tensor) else Tensor(_to_array(gradient, output.dtype))
     if g.shape != output.shape:

@@ -34,8 +34,8 @@ def _is_array(x: Any) -> bool:
 
 @functools.lru_cache(maxsize=16)
 def _one(dtype: np.dtype) -> np.ndarray:
-    """A read-only 0-d 1 of ``dtype``: NumPy takes it faster than the Python number 1,
-    which it converts on every call."""
+    """A shared, read-only 0-d 1 of ``dtype``: NumPy takes it faster than the Python
+    number 1, which it converts on every call (also the seed of backward from a scalar)."""
     one = np.ones((), dtype)
     one.flags.writeable = False
     return one
