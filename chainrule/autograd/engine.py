@@ -114,14 +114,12 @@ def run_backward(
                 if pg is None or not needed:
                     continue
                 data = parent.data
-                if pg.shape != data.shape or pg.dtype != data.dtype:
+                if pg.shape != data.shape or pg.dtype != data.dtype:  # rarely: skip the call
                     pg = fit_gradient(pg, data.shape, data.dtype)
-                if parent._node is not None:
-                    reach_node(parent._node, pg)
-                elif parent.grad is None and collect is None and not create_graph:
-                    parent.grad = tensor_class(_owned(pg, stored))  # a leaf's first gradient
-                else:
+                if parent._node is None:
                     reach_leaf(parent, pg)
+                else:
+                    reach_node(parent._node, pg)
             if not retain_graph:
                 node.parents = node.arrays = node.out = None  # release(): free as we go
                 if node.keeps_state:
