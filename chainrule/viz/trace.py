@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 
 from chainrule._tensor import Tensor
-from chainrule.autograd.function import Function, changed_since
-from chainrule.autograd.ops import sum_to_shape
+from chainrule.autograd.function import Function, changed_since, enable_grad
+from chainrule.autograd.ops import Linear, LinearActivation, sum_to_shape
 
 __all__ = ["Value", "Edge", "Trace", "trace", "names_of", "ELEMENTWISE_OPS"]
 
@@ -221,10 +221,18 @@ def _walk(
 ) -> tuple[list[Value], list[Edge]]:
     """Collect every tensor behind ``output``; return values in forward order and edges."""
     found: dict[int, Tensor] = {id(output): output}
+    nodes: dict[int, Function | None] = {}  # id(tensor) -> the node drawn as making it
+
+    def node_of(tensor: Tensor) -> Function | None:
+        node = nodes.get(id(tensor), tensor.grad_fn)
+        if isinstance(node, LinearActivation) and id(tensor) not in nodes:
+            node = nodes[id(tensor)] = _unfused(node)
+        return node
+
     stack = [output]
     while stack:  # iterative depth-first search: no recursion limit on deep graphs
         tensor = stack.pop()
-        node = tensor.grad_fn
+        node = node_of(tensor)
         if node is None:
             continue
         if node.parents is None:
@@ -236,14 +244,14 @@ def _walk(
 
     # Forward order: ops by creation number, each preceded by the leaves it reads.
     op_tensors = sorted(
-        (t for t in found.values() if t.grad_fn is not None),
-        key=lambda t: t.grad_fn.seq,  # type: ignore[union-attr]
+        (t for t in found.values() if node_of(t) is not None),
+        key=lambda t: node_of(t).seq,  # type: ignore[union-attr]
     )
     order: list[Tensor] = []
     placed: set[int] = set()
     for tensor in op_tensors:
-        for parent in tensor.grad_fn.parents:  # type: ignore[union-attr]
-            if parent.grad_fn is None and id(parent) not in placed:
+        for parent in node_of(tensor).parents:  # type: ignore[union-attr]
+            if node_of(parent) is None and id(parent) not in placed:
                 placed.add(id(parent))
                 order.append(parent)
         order.append(tensor)
@@ -256,7 +264,7 @@ def _walk(
     edges: list[Edge] = []
     counters = {"input": 0, "constant": 0, "op": 0}
     for index, tensor in enumerate(order):
-        node = tensor.grad_fn
+        node = node_of(tensor)
         kind = "op" if node is not None else "input" if tensor.requires_grad else "constant"
         counters[kind] += 1
         name = given.get(id(tensor))
@@ -280,6 +288,29 @@ def _walk(
             value.in_edges = tuple(in_edges)
         values.append(value)
     return values, edges
+
+
+def _unfused(node: LinearActivation) -> Function:
+    """A fused ``Linear``+activation node drawn as what it fuses: a ``Linear`` node,
+    its output z (computed again from the node's inputs) and the activation's node on
+    z, which is returned and stands for the fused node in the drawing.
+
+    The two nodes take the fused node's place in the creation order (just before it)
+    and its in-place change number, so that a trace after an in-place change of the
+    layer's weights is refused as it would be for the fused node.
+    """
+    if node.parents is None:
+        raise RuntimeError(FREED_GRAPH_MESSAGE)
+    with enable_grad():
+        z = Linear()(*node.parents)
+        activation = node.activation_op()
+        activation(z)
+    for part in (z.grad_fn, activation):
+        part.changes = node.changes  # type: ignore[union-attr]
+    z.grad_fn.seq = node.seq - 0.5  # type: ignore[union-attr]  # after the inputs, before the node
+    activation.seq = node.seq
+    activation.out = node.out
+    return activation
 
 
 def _default_name(tensor: Tensor, kind: str, count: int, output: Tensor, output_name: str) -> str:
