@@ -74,8 +74,8 @@ def run(net: str, rounds: int, steps: int) -> None:
     print(
         f"  {'peer':<20} {spec.unit + ' (median)':>22} {'vs numpy (median)':>18} {'min - max':>16}"
     )
-    for name, seconds in times.items():
-        rate = steps * per_step / statistics.median(seconds)
+    for name, block_times in times.items():
+        rate = steps * per_step / statistics.median(block_times)
         if name == "numpy":
             print(f"  {name:<20} {rate:>22,.0f} {'1x':>18}")
             continue
