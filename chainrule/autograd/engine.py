@@ -64,12 +64,20 @@ def run_backward(
     # Arrays already stored in some .grad: a second tensor must not share one of them.
     stored: set[int] = {id(g) for g in root_grads}
 
-    def reach_leaf(leaf: Tensor, g: Any) -> None:
-        """A leaf's gradient is final: store it (backward) or collect it (grad)."""
-        if collect is None:
-            _accumulate(leaf, g, create_graph, stored, tensor_class)
+    def store(tensor: Tensor, g: Any) -> None:
+        """Add ``g`` into ``tensor.grad``, creating it on first use."""
+        grad = tensor.grad
+        if grad is None:
+            tensor.grad = g if create_graph else tensor_class(_owned(g, stored))
+        elif create_graph or grad._requires_grad:  # recorded gradients: stay out of place
+            tensor.grad = grad + g
         else:
-            collect.add(leaf, g)
+            # Out of place: the array in .grad may be the very gradient an op handed to
+            # several inputs (Add gives its g to both), still on its way to the others.
+            grad.data = grad.data + g
+
+    # A leaf's gradient is final: store it (backward) or collect it (autograd.grad).
+    reach_leaf = store if collect is None else collect.add
 
     def reach_node(node: Function, g: Any) -> None:
         """Add ``g`` to the gradient of ``node``'s output; queue the node on first use."""
@@ -95,7 +103,7 @@ def run_backward(
             if node.retained is not None:  # a non-leaf asked to keep its .grad
                 kept = node.retained()
                 if kept is not None:
-                    _accumulate(kept, g, create_graph, stored, tensor_class)
+                    store(kept, g)
             if collect is not None:
                 collect.add_node(node, g)
             parents = node.parents
@@ -199,17 +207,3 @@ def _owned(g: Any, stored: set[int]) -> np.ndarray:
         g = np.array(g)
     stored.add(id(g))
     return g
-
-
-def _accumulate(tensor: Tensor, g: Any, create_graph: bool, stored: set[int], cls: type) -> None:
-    """Add ``g`` into ``tensor.grad``, creating it on first use."""
-    if create_graph:
-        tensor.grad = g if tensor.grad is None else tensor.grad + g
-    elif tensor.grad is None:
-        tensor.grad = cls(_owned(g, stored))
-    elif tensor.grad._requires_grad:  # a recorded gradient from create_graph: stay out of place
-        tensor.grad = tensor.grad + g
-    else:
-        # Out of place: the array in .grad may be the very gradient an op handed to
-        # several inputs (Add gives its g to both), still on its way to the others.
-        tensor.grad.data = tensor.grad.data + g
