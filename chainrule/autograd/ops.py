@@ -782,12 +782,12 @@ class LinearActivation(Linear):
         return _FUSED_ACTIVATIONS[self.activation][0]()
 
     def forward(self, x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-        z = super().forward(x, w, b)  # a new array, so the activation may overwrite it
+        z = Linear.forward(self, x, w, b)  # a new array, so the activation may overwrite it
         return _FUSED_ACTIVATIONS[self.activation][1](z)
 
     def backward(self, g: Any, out: Any, x: Any, w: Any, b: Any = None) -> tuple[Any, ...]:
         dz = _FUSED_ACTIVATIONS[self.activation][2](g, out)
-        return super().backward(dz, None, x, w, b)
+        return Linear.backward(self, dz, None, x, w, b)
 
 
 class MatMul(Function):
