@@ -132,7 +132,11 @@ def piece_rows(number: int, repeat: int) -> list[tuple[str, float, str]]:
         ("nn.Tanh()(h), node", lambda: tanh_module(h_grad), "module call on top"),
         ("Linear()(h, w, b), node", lambda: linear_op()(h, w, b), "the fused layer op"),
         ("nn.Linear(8, 8)(h), node", lambda: linear(h), "module call on top"),
-        ("model(x): 3 Linear + 2 Tanh", lambda: model(cr.Tensor(x_np)), "Sequential, 5 ops"),
+        (
+            "model(x): 3 Linear + 2 Tanh",
+            lambda: model(cr.Tensor(x_np)),
+            "Sequential: 3 ops (2 Linear+Tanh)",
+        ),
         ("MSELoss()(out, y)", lambda: loss_fn(out, y), "numpy floor below"),
         ("numpy: mean((o - y)**2)", lambda: np.mean((out.data - y_np) ** 2), ""),
         ("optimizer.step(), 6 parameters", optimizer.step, "SGD, no momentum"),
