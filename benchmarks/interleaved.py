@@ -1,18 +1,23 @@
-"""chainrule against hand-written NumPy, with their steps interleaved in one process.
+"""chainrule against a reference peer, with their steps interleaved in one process.
 
 ``mlp_training.py`` runs every peer in its own process, one after the other, which is
-right for memory and for peers with their own thread pools, but on a shared machine
-the load changes between two processes: on the MNIST-sized network the NumPy peer's
-own rate moves by ±15% from run to run. chainrule and the NumPy peer call the same
-BLAS, so they can share a process: this script alternates blocks of steps of each
-(``numpy``, then each chainrule variant, then ``numpy`` again, ...), so that every
-block of chainrule has a NumPy block next to it under the same load. It reports, per
-variant, the median over rounds of the ratio NumPy's block time / the variant's block
-time (above 1: chainrule is faster), and the median rates.
+right for memory, but on a shared machine the load changes between two processes: on
+the MNIST-sized network the NumPy peer's own rate moves by ±15% from run to run, and
+PyTorch's small-network rate by as much. Here the peers share one process and take
+turns: a block of steps of the reference (the first of ``--peers``, hand-written NumPy
+by default), then a block of the next peer, then the reference again, ..., so that
+every block has a reference block next to it under the same load. It reports, per
+peer, the median over rounds of the ratio reference block time / peer block time
+(above 1: the peer is faster than the reference), and the median rates.
+
+Peers are ``mlp_training.py``'s (the same networks, data, initial weights and
+training loops). PyTorch runs with 2 threads, as there.
 
 Usage::
 
     python benchmarks/interleaved.py [--nets small,mnist] [--rounds 25] [--steps N]
+        [--peers numpy,chainrule,chainrule-compiled,chainrule-step]
+    python benchmarks/interleaved.py --nets small --peers torch,chainrule
 """
 
 from __future__ import annotations
@@ -29,23 +34,23 @@ from mlp_training import (  # noqa: E402  (the same networks, data and trainers)
     NETS,
     SPECS,
     TRAINER_FACTORIES,
+    PeerNotReady,
     Trainer,
     full_batches,
-    import_chainrule,
+    import_peer,
     make_data,
 )
 
-VARIANTS = ("chainrule", "chainrule-compiled", "chainrule-step")
+PEERS = ("numpy", "chainrule", "chainrule-compiled", "chainrule-step")
 STEPS_PER_BLOCK = {"small": 500, "mnist": 20}
 
 
-def run(net: str, rounds: int, steps: int) -> None:
+def run(net: str, peers: list[str], rounds: int, steps: int) -> None:
     spec = SPECS[net]
     x, y = make_data(spec)
     batches = full_batches(len(x), spec.batch_size)
-    trainers: dict[str, Trainer] = {
-        name: TRAINER_FACTORIES[name](spec, x, y) for name in ("numpy", *VARIANTS)
-    }
+    trainers: dict[str, Trainer] = {name: TRAINER_FACTORIES[name](spec, x, y) for name in peers}
+    reference, others = peers[0], peers[1:]
     position = dict.fromkeys(trainers, 0)
 
     def block(name: str) -> float:
@@ -60,23 +65,22 @@ def run(net: str, rounds: int, steps: int) -> None:
     for name in trainers:  # warm-up: traces, first allocations, caches
         block(name)
     times: dict[str, list[float]] = {name: [] for name in trainers}
-    ratios: dict[str, list[float]] = {name: [] for name in VARIANTS}
+    ratios: dict[str, list[float]] = {name: [] for name in others}
     for _ in range(rounds):
-        for name in VARIANTS:
-            reference = block("numpy")
+        for name in others:
+            reference_seconds = block(reference)
             seconds = block(name)
-            times["numpy"].append(reference)
+            times[reference].append(reference_seconds)
             times[name].append(seconds)
-            ratios[name].append(reference / seconds)
+            ratios[name].append(reference_seconds / seconds)
 
     per_step = spec.batch_size if spec.unit == "samples/s" else 1
-    print(f"\n{spec.title}: {rounds} rounds of {steps}-step blocks, numpy before each\n")
-    print(
-        f"  {'peer':<20} {spec.unit + ' (median)':>22} {'vs numpy (median)':>18} {'min - max':>16}"
-    )
+    print(f"\n{spec.title}: {rounds} rounds of {steps}-step blocks, {reference} before each\n")
+    header, versus = f"{spec.unit} (median)", f"vs {reference} (median)"
+    print(f"  {'peer':<20} {header:>22} {versus:>18} {'min - max':>16}")
     for name, block_times in times.items():
         rate = steps * per_step / statistics.median(block_times)
-        if name == "numpy":
+        if name == reference:
             print(f"  {name:<20} {rate:>22,.0f} {'1x':>18}")
             continue
         spread = f"{min(ratios[name]):.3f} - {max(ratios[name]):.3f}"
@@ -88,16 +92,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nets", default=",".join(NETS), help="comma-separated networks")
     parser.add_argument("--rounds", type=int, default=25, help="blocks per variant")
     parser.add_argument("--steps", type=int, help="steps per block (default: 500 small, 20 mnist)")
+    parser.add_argument(
+        "--peers", default=",".join(PEERS), help="comma-separated; the first is the reference"
+    )
     arguments = parser.parse_args(argv)
+    peers = [peer for peer in arguments.peers.split(",") if peer]
+    unknown_peers = [peer for peer in peers if peer not in TRAINER_FACTORIES]
+    if unknown_peers or len(peers) < 2 or len(set(peers)) < len(peers):
+        parser.error(
+            f"--peers: give at least two different peers of {', '.join(TRAINER_FACTORIES)}"
+            + (f" (unknown: {', '.join(unknown_peers)})" if unknown_peers else "")
+        )
     nets = [net for net in arguments.nets.split(",") if net]
     unknown = [net for net in nets if net not in SPECS]
     if unknown or not nets:
         parser.error(f"--nets: unknown {unknown or 'empty list'}; choose from {list(NETS)}")
     if arguments.rounds < 1 or (arguments.steps is not None and arguments.steps < 1):
         parser.error("--rounds and --steps must be at least 1")
-    import_chainrule()
+    for peer in peers:
+        try:
+            import_peer(peer)
+        except PeerNotReady as reason:
+            parser.exit(1, f"{peer} cannot run: {reason}\n")
     for net in nets:
-        run(net, arguments.rounds, arguments.steps or STEPS_PER_BLOCK[net])
+        run(net, peers, arguments.rounds, arguments.steps or STEPS_PER_BLOCK[net])
     return 0
 
 
