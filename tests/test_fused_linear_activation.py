@@ -220,6 +220,8 @@ def test_a_drawing_after_the_weights_changed_in_place_is_refused() -> None:
         model[0].weight += 1
     with pytest.raises(RuntimeError, match="changed in place"):
         trace(out)
+    with pytest.raises(RuntimeError, match="changed in place"):  # z would be recomputed wrong
+        trace(out, gradients=False)
 
 
 def test_a_compiled_step_replays_the_fused_node() -> None:

@@ -296,11 +296,13 @@ def _unfused(node: LinearActivation) -> Function:
     z, which is returned and stands for the fused node in the drawing.
 
     The two nodes take the fused node's place in the creation order (just before it)
-    and its in-place change number, so that a trace after an in-place change of the
-    layer's weights is refused as it would be for the fused node.
+    and its in-place change number. A layer whose inputs were changed in place since
+    (its weights, by ``optimizer.step()``) is refused, values or not: z would be
+    computed from the new weights.
     """
     if node.parents is None:
         raise RuntimeError(FREED_GRAPH_MESSAGE)
+    _check_versions(node)  # z is computed again from the inputs: they must be unchanged
     with enable_grad():
         z = Linear()(*node.parents)
         activation = node.activation_op()
@@ -354,7 +356,7 @@ def _backward(result: Trace) -> None:
         if g is None:
             continue
         inputs = [values[i].data for i in value.inputs]
-        _check_versions(value, inputs)
+        _check_versions(node)
         shares = node.backward(g, value.data, *inputs)
         local = _local_gradients(value, inputs)
         triples = zip(value.inputs, node.needs_grad, shares)
@@ -387,9 +389,8 @@ def _local_gradients(value: Value, inputs: list[np.ndarray]) -> tuple[Any, ...] 
     return tuple(node.backward(ones, value.data, *inputs))
 
 
-def _check_versions(value: Value, inputs: list[np.ndarray]) -> None:
+def _check_versions(node: Function | None) -> None:
     """Refuse to trace a graph whose inputs were changed in place after the forward pass."""
-    node = value.node
     if node is None or not node.uses_inputs:
         return
     for position, parent in enumerate(node.parents or ()):
