@@ -51,6 +51,21 @@ def test_fused_node_gives_the_two_nodes_numbers(activation: str, bias: bool, dty
 
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
+@pytest.mark.parametrize("batch", [(), (2, 5)])
+def test_fused_node_takes_any_leading_axes(activation: str, batch: tuple[int, ...]) -> None:
+    """A single sample (no batch axis) or several batch axes, as Linear takes them."""
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal((*batch, 4)), rng.standard_normal((3, 4)), rng.standard_normal(3)]
+    inputs = [cr.tensor(a, requires_grad=True) for a in arrays]
+    fused = ops.LinearActivation(activation)(*inputs)
+    unfused = ACTIVATIONS[activation]()(ops.Linear()(*inputs))
+    assert fused.shape == (*batch, 3)
+    g = rng.standard_normal(fused.shape)
+    for got, want in zip(gradients_of(fused, inputs, g), gradients_of(unfused, inputs, g)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
 def test_fused_gradient_matches_finite_differences(activation: str) -> None:
     inputs = layer_inputs(np.float64, bias=True)
     assert gradcheck(lambda x, w, b: ops.LinearActivation(activation)(x, w, b), inputs)
