@@ -1095,7 +1095,7 @@ class SquaredError(Function):
         return np.asarray(np.dot(d, d) * self._scale(d.size), dtype=d.dtype)
 
     def backward(self, g: Any, out: Any, x: Any, t: Any) -> tuple[Any, ...]:
-        if isinstance(g, (np.ndarray, np.generic)):  # the same, the factor a Python float
+        if _is_array(g):  # the same, the factor a Python float
             dx = x - t
             dx *= float(g) * (2 * self._scale(x.size))
         else:
