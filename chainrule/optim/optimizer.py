@@ -431,23 +431,28 @@ def _restore(key: str, value: Any, param: Tensor, index: int) -> Any:
 
 
 def effective_grad(
-    param: np.ndarray, grad: np.ndarray, weight_decay: float, maximize: bool, out: np.ndarray
+    param: np.ndarray,
+    grad: np.ndarray,
+    weight_decay: Any,
+    maximize: bool,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """The gradient an update rule follows: g = (-grad if maximize else grad) + wd * param.
 
     Returns ``grad`` itself when there is nothing to add (no copy); otherwise the
-    result is written into ``out``.
+    result is written into ``out`` (a new array without it). ``weight_decay`` is a
+    number, or a 0-d array of the parameter's dtype.
     """
     if weight_decay == 0:
         if not maximize:
             return grad
         return np.negative(grad, out=out)
-    np.multiply(param, weight_decay, out=out)
+    g = np.multiply(param, weight_decay, out=out)
     if maximize:
-        out -= grad
+        g -= grad
     else:
-        out += grad
-    return out
+        g += grad
+    return g
 
 
 def scratch(param: np.ndarray, work: list[np.ndarray] | None, count: int) -> list[np.ndarray]:

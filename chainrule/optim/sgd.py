@@ -9,6 +9,7 @@ import numpy as np
 from chainrule.optim.optimizer import (
     Optimizer,
     ParamsT,
+    effective_grad,
     is_bool,
     non_negative,
 )
@@ -57,9 +58,7 @@ def sgd(
     for i, (param, grad) in enumerate(zip(params, grads)):
         if param.dtype != dtype:
             rate, mu, decay = lr, momentum, weight_decay  # type: ignore[assignment]
-        g = -grad if maximize else grad
-        if weight_decay != 0:
-            g = g + np.multiply(param, decay)
+        g = effective_grad(param, grad, decay, maximize)
         if momentum != 0:
             buffer = momentum_buffers[i]
             if buffer is None:
