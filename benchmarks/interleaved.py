@@ -34,8 +34,8 @@ from mlp_training import (  # noqa: E402  (the same networks, data and trainers)
     NETS,
     SPECS,
     TRAINER_FACTORIES,
+    BatchCycle,
     PeerNotReady,
-    Trainer,
     full_batches,
     import_peer,
     make_data,
@@ -49,22 +49,18 @@ def run(net: str, peers: list[str], rounds: int, steps: int) -> None:
     spec = SPECS[net]
     x, y = make_data(spec)
     batches = full_batches(len(x), spec.batch_size)
-    trainers: dict[str, Trainer] = {name: TRAINER_FACTORIES[name](spec, x, y) for name in peers}
+    cycles = {name: BatchCycle(TRAINER_FACTORIES[name](spec, x, y), batches) for name in peers}
     reference, others = peers[0], peers[1:]
-    position = dict.fromkeys(trainers, 0)
 
     def block(name: str) -> float:
         """Seconds for ``steps`` steps of one trainer, continuing its own batches."""
-        trainer = trainers[name]
         start = time.perf_counter()
-        for _ in range(steps):
-            trainer.step(batches[position[name] % len(batches)])
-            position[name] += 1
+        cycles[name].run(steps)
         return time.perf_counter() - start
 
-    for name in trainers:  # warm-up: traces, first allocations, caches
+    for name in cycles:  # warm-up: traces, first allocations, caches
         block(name)
-    times: dict[str, list[float]] = {name: [] for name in trainers}
+    times: dict[str, list[float]] = {name: [] for name in cycles}
     ratios: dict[str, list[float]] = {name: [] for name in others}
     for _ in range(rounds):
         for name in others:

@@ -57,6 +57,7 @@ import statistics
 import subprocess
 import sys
 import time
+import timeit
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -268,6 +269,31 @@ class Trainer:
     version: str
     threads: str
     sync: Callable[[], None] = lambda: None
+
+
+class BatchCycle:
+    """A trainer's steps over the batches in order, starting again after the last."""
+
+    def __init__(self, trainer: Trainer, batches: list[slice]) -> None:
+        self.trainer = trainer
+        self.batches = batches
+        self.steps_done = 0
+
+    def run(self, n_steps: int) -> Any:
+        """Run ``n_steps`` steps; return the last loss (None for no step)."""
+        step, batches, done = self.trainer.step, self.batches, self.steps_done
+        loss = None
+        for _ in range(n_steps):
+            loss = step(batches[done % len(batches)])
+            done += 1
+        self.steps_done = done
+        return loss
+
+
+def per_call_us(fn: Callable[[], Any], number: int, repeat: int) -> float:
+    """Median over ``repeat`` runs of ``number`` calls of ``fn``: µs per call."""
+    times = timeit.repeat(fn, number=number, repeat=repeat)
+    return statistics.median(times) / number * 1e6
 
 
 class PeerNotReady(Exception):
@@ -842,18 +868,9 @@ def run_worker(peer: str, net: str, quick: bool) -> dict[str, Any]:
         result["skipped"] = str(reason)
         return result
 
-    batches = full_batches(len(x), spec.batch_size)
     samples_per_step = spec.batch_size if spec.unit == "samples/s" else 1
-    steps_done = 0
-
-    def train(n_steps: int) -> Any:
-        """Run n_steps steps, cycling through the batches; return the last loss."""
-        nonlocal steps_done
-        loss = None
-        for _ in range(n_steps):
-            loss = trainer.step(batches[steps_done % len(batches)])
-            steps_done += 1
-        return loss
+    cycle = BatchCycle(trainer, full_batches(len(x), spec.batch_size))
+    train = cycle.run
 
     warmup_start = time.perf_counter()
     try:
@@ -884,7 +901,7 @@ def run_worker(peer: str, net: str, quick: bool) -> dict[str, Any]:
         blocks=schedule.blocks,
         steps_per_block=schedule.steps_per_block,
         batch_size=spec.batch_size,
-        steps=steps_done,
+        steps=cycle.steps_done,
         first_loss=first_loss,
         warmup_loss=warmup_loss,
         final_loss=trainer.loss_value(loss),

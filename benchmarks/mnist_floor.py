@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -39,12 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mlp_training import (  # noqa: E402  (the same network, data and peers)
     SPECS,
+    BatchCycle,
     full_batches,
     init_parameters,
     limit_threads,
     make_data,
     make_numpy_trainer,
     make_torch_trainer,
+    per_call_us,
 )
 
 SPEC = SPECS["mnist"]
@@ -52,16 +53,11 @@ CALLS = 20  # calls per timing
 
 
 def median_us(fn: Callable[[], Any], repeats: int) -> float:
-    """Median over ``repeats`` timings of CALLS calls, in µs per call."""
+    """After three untimed calls, the median over ``repeats`` timings of CALLS calls,
+    in µs per call."""
     for _ in range(3):
         fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(CALLS):
-            fn()
-        times.append((time.perf_counter() - start) / CALLS)
-    return statistics.median(times) * 1e6
+    return per_call_us(fn, CALLS, repeats)
 
 
 def step_products(rng: np.random.Generator) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -157,16 +153,8 @@ def momentum_update_us(repeats: int) -> float:
 def step_us(make_trainer: Callable[..., Any], repeats: int) -> float:
     """A peer's whole training step, cycling through the batches."""
     x, y = make_data(SPEC)
-    trainer = make_trainer(SPEC, x, y)
-    batches = full_batches(len(x), SPEC.batch_size)
-    position = 0
-
-    def one_step() -> None:
-        nonlocal position
-        trainer.step(batches[position % len(batches)])
-        position += 1
-
-    return median_us(one_step, repeats)
+    cycle = BatchCycle(make_trainer(SPEC, x, y), full_batches(len(x), SPEC.batch_size))
+    return median_us(lambda: cycle.run(1), repeats)
 
 
 def main(argv: list[str] | None = None) -> int:

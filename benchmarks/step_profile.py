@@ -50,6 +50,7 @@ from mlp_training import (  # noqa: E402  (the same network, data and initial we
     full_batches,
     make_data,
     make_numpy_trainer,
+    per_call_us,
     torch_model,
 )
 
@@ -59,12 +60,6 @@ from chainrule.autograd import ops  # noqa: E402
 
 SPEC = SPECS["small"]
 PHASES = ("batch to tensors", "zero_grad", "forward (model)", "loss", "backward", "optimizer step")
-
-
-def per_call_us(fn: Callable[[], Any], number: int, repeat: int) -> float:
-    """Median over ``repeat`` runs of the time of one call, in microseconds."""
-    times = timeit.repeat(fn, number=number, repeat=repeat)
-    return statistics.median(times) / number * 1e6
 
 
 def interleaved_us(fns: list[Callable[[], Any]], number: int, repeat: int) -> list[float]:
